@@ -1,0 +1,121 @@
+"""The model behind the stub: a linear regression read from a small JSON file.
+
+``models/diabetes.json`` holds the coefficients of the seed page's example
+service (see ``models/train_diabetes.py`` for the recipe), so predictions are
+real and need neither numpy nor scikit-learn.  Validation errors name the
+exact row and value at fault, because that is what a client author needs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import pathlib
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_MODEL = pathlib.Path(__file__).with_name("models") / "diabetes.json"
+
+
+class InputError(ValueError):
+    """The request body cannot be scored; the message says why, for the caller."""
+
+
+def _reject_constant(name: str) -> float:
+    raise InputError(f"{name} is not a valid JSON number; send finite numbers only")
+
+
+def parse_json(body: bytes) -> Any:
+    """Parse a request body as strict JSON (UTF-8, no NaN/Infinity)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"body is not valid UTF-8 (byte {exc.start} is 0x{body[exc.start]:02x})") from None
+    if not text.strip():
+        raise InputError('body is empty; send a JSON document such as {"data": [[...], ...]}')
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"malformed JSON at line {exc.lineno} column {exc.colno} (char {exc.pos}): {exc.msg}") from None
+    except RecursionError:
+        raise InputError("malformed JSON: nesting is too deep") from None
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    name: str
+    feature_names: tuple[str, ...]
+    coefficients: tuple[float, ...]
+    intercept: float
+    example_rows: tuple[tuple[float, ...], ...] = ()
+
+    @classmethod
+    def load(cls, path: pathlib.Path | str = DEFAULT_MODEL) -> LinearModel:
+        doc = json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
+        model = cls(
+            name=doc["name"],
+            feature_names=tuple(doc["feature_names"]),
+            coefficients=tuple(float(c) for c in doc["coefficients"]),
+            intercept=float(doc["intercept"]),
+            example_rows=tuple(tuple(r) for r in doc.get("example", {}).get("data", ())),
+        )
+        if len(model.coefficients) != len(model.feature_names):
+            raise ValueError(f"{path}: {len(model.coefficients)} coefficients for {len(model.feature_names)} features")
+        return model
+
+    @property
+    def n_features(self) -> int:
+        return len(self.coefficients)
+
+    def rows_from(self, document: Any) -> list[list[float]]:
+        """Check a parsed request document and return its rows as floats."""
+        n = self.n_features
+        if not isinstance(document, dict):
+            raise InputError(f'body must be a JSON object {{"data": [[{n} numbers], ...]}}, got {_kind(document)}')
+        if "data" not in document:
+            raise InputError(f'missing field "data": send {{"data": [[{n} numbers], ...]}}')
+        data = document["data"]
+        if not isinstance(data, list):
+            raise InputError(f'"data" must be an array of rows, got {_kind(data)}')
+        if not data:
+            raise InputError('"data" is empty; send at least one row')
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in data):
+            raise InputError(f'"data" must be an array of rows; got a flat array of numbers: wrap the row in [ ]')
+        rows = []
+        for i, row in enumerate(data, start=1):
+            if not isinstance(row, list):
+                raise InputError(f"row {i} is {_kind(row)}, expected an array of {n} numbers")
+            if len(row) != n:
+                raise InputError(f"row {i} has {len(row)} values, expected {n}")
+            values = []
+            for j, value in enumerate(row, start=1):
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    shown = json.dumps(value)
+                    shown = shown if len(shown) <= 40 else shown[:37] + "..."
+                    raise InputError(f"row {i}, value {j} ({self.feature_names[j - 1]}) is {_kind(value)} ({shown}), expected a number")
+                try:
+                    number = float(value)
+                except OverflowError:
+                    number = math.inf
+                if not math.isfinite(number):
+                    raise InputError(f"row {i}, value {j} ({self.feature_names[j - 1]}) is out of the range of a double")
+                values.append(number)
+            rows.append(values)
+        return rows
+
+    def predict(self, rows: list[list[float]]) -> list[float]:
+        return [self.intercept + sum(c * x for c, x in zip(self.coefficients, row)) for row in rows]

@@ -1,0 +1,136 @@
+"""Starting the stub: from the command line, or in a background thread."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import ipaddress
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+
+from aiohttp import web
+
+from .app import ADMIN, Stub, StubConfig
+from .auth import MODES
+
+
+async def start(stub: Stub, host: str, port: int, access_log: bool = False) -> tuple[web.AppRunner, str]:
+    """Start serving; return the runner and the base URL (with the real port)."""
+    runner = web.AppRunner(stub.make_app(), access_log=web.access_logger if access_log else None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    bound_port = runner.addresses[0][1]
+    shown = f"[{host}]" if ":" in host else host
+    return runner, f"http://{shown}:{bound_port}"
+
+
+@contextlib.contextmanager
+def running(config: StubConfig | None = None, host: str = "127.0.0.1", port: int = 0) -> Iterator[tuple[Stub, str]]:
+    """Run a stub in a background thread: ``with running() as (stub, url): ...``."""
+    stub = Stub(config)
+    loop = asyncio.new_event_loop()
+    started: dict = {}
+    ready = threading.Event()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            started["runner"], started["url"] = loop.run_until_complete(start(stub, host, port))
+        except BaseException as exc:  # report start-up failures to the caller's thread
+            started["error"] = exc
+            ready.set()
+            return
+        ready.set()
+        loop.run_forever()
+        loop.run_until_complete(started["runner"].cleanup())
+
+    thread = threading.Thread(target=serve, name="server-stub", daemon=True)
+    thread.start()
+    ready.wait()
+    if "error" in started:
+        raise started["error"]
+    try:
+        yield stub, started["url"]
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(name) or default
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="python -m server_stub",
+        description="A recording stand-in for an Azure ML scoring web service (diabetes regression model).",
+        epilog="Every flag can also be set with the environment variable in brackets.")
+    p.add_argument("--host", default=_env("STUB_HOST", "127.0.0.1"), help="address to bind [STUB_HOST] (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=int(_env("STUB_PORT", "5001")), help="port, 0 for any free one [STUB_PORT] (default 5001)")
+    p.add_argument("--auth", choices=MODES, default=_env("STUB_AUTH", "none"), help="authentication [STUB_AUTH] (default none)")
+    p.add_argument("--primary-key", default=_env("STUB_PRIMARY_KEY"), help="primary key for --auth key [STUB_PRIMARY_KEY] (default random)")
+    p.add_argument("--secondary-key", default=_env("STUB_SECONDARY_KEY"), help="secondary key [STUB_SECONDARY_KEY] (default random)")
+    p.add_argument("--token-secret", default=_env("STUB_TOKEN_SECRET"), help="HMAC secret signing tokens [STUB_TOKEN_SECRET] (default random)")
+    p.add_argument("--token-lifetime", type=float, default=float(_env("STUB_TOKEN_LIFETIME", "3600")), help="token lifetime in seconds [STUB_TOKEN_LIFETIME]")
+    p.add_argument("--max-body-bytes", type=int, default=int(_env("STUB_MAX_BODY_BYTES", str(1 << 20))), help="larger bodies get 413 [STUB_MAX_BODY_BYTES] (default 1 MiB)")
+    p.add_argument("--journal-limit", type=int, default=int(_env("STUB_JOURNAL_LIMIT", "10000")), help="requests kept in the journal [STUB_JOURNAL_LIMIT]")
+    p.add_argument("--model", default=_env("STUB_MODEL"), help="model JSON file [STUB_MODEL] (default the diabetes model)")
+    p.add_argument("--access-log", action="store_true", help="log every request to stderr")
+    return p.parse_args(argv)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    config = StubConfig(auth=args.auth, primary_key=args.primary_key, secondary_key=args.secondary_key,
+                        token_secret=args.token_secret, token_lifetime=args.token_lifetime,
+                        max_body_bytes=args.max_body_bytes, journal_limit=args.journal_limit, model_path=args.model)
+    try:
+        stub = Stub(config)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"server_stub: error: {exc}", file=sys.stderr)
+        return 2
+    return asyncio.run(_serve(stub, args))
+
+
+async def _serve(stub: Stub, args: argparse.Namespace) -> int:
+    try:
+        runner, url = await start(stub, args.host, args.port, args.access_log)
+    except OSError as exc:
+        print(f"server_stub: error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    m = stub.model
+    say = lambda line: print(f"server_stub: {line}", flush=True)  # noqa: E731
+    say(f"model {m.name}: {m.n_features} features ({', '.join(m.feature_names)})")
+    auth = stub.default_auth
+    if auth.mode == "key":
+        say(f"auth key; primary key: {auth.primary_key}  secondary key: {auth.secondary_key}")
+    elif auth.mode == "token":
+        say(f"auth token; token for service 'default': {stub.tokens.issue('default')['accessToken']}")
+        say(f"  more tokens: POST {url}{ADMIN}/services/<name>/token")
+    else:
+        say("auth none (no Authorization header needed)")
+    say(f"score with: POST {url}/score  or  POST {url}/api/v1/service/<name>/score")
+    say(f"journal and admin API: {url}{ADMIN}/requests  (see README)")
+    if not _is_loopback(args.host):
+        say(f"WARNING: the admin API is open to anyone who can reach {args.host}:{args.port}; bind a private network only")
+    say(f"listening on {url}")
+    await stop.wait()
+    say("stopping")
+    await runner.cleanup()
+    return 0
