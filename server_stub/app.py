@@ -117,8 +117,12 @@ class Stub:
     def describe(self, name: str) -> dict:
         svc = self.services.get(name)
         base = "" if name == DEFAULT_SERVICE else f"/api/v1/service/{name}"
-        return {"name": name, "scoringPath": f"{base}/score", "auth": self.auth_of(name).describe(),
-                "faults": svc.faults.list() if svc else []}
+        return {
+            "name": name,
+            "scoringPath": f"{base}/score",
+            "auth": self.auth_of(name).describe(),
+            "faults": svc.faults.list() if svc else [],
+        }
 
     # -- application --------------------------------------------------------
     def make_app(self) -> web.Application:
@@ -158,11 +162,15 @@ class Stub:
             return error_response(exc.status, exc.message, exc.headers)
         except web.HTTPMethodNotAllowed as exc:
             allowed = ", ".join(sorted(exc.allowed_methods))
-            return error_response(405, f"method {request.method} is not allowed on {request.path}; allowed: {allowed}",
-                                  {"Allow": allowed})
+            return error_response(
+                405, f"method {request.method} is not allowed on {request.path}; allowed: {allowed}", {"Allow": allowed}
+            )
         except web.HTTPNotFound:
-            return error_response(404, f"no route for {request.method} {request.path}; score with POST /score "
-                                       "or POST /api/v1/service/<name>/score")
+            return error_response(
+                404,
+                f"no route for {request.method} {request.path}; score with POST /score "
+                "or POST /api/v1/service/<name>/score",
+            )
         except web.HTTPRequestEntityTooLarge:
             return error_response(413, f"body is larger than the limit of {self.config.max_body_bytes} bytes")
         except web.HTTPException as exc:
@@ -181,10 +189,14 @@ class Stub:
         except web.HTTPRequestEntityTooLarge:
             too_large = True
         entry = self.journal.record(
-            service=service, method=request.method, path=request.rel_url.raw_path,
+            service=service,
+            method=request.method,
+            path=request.rel_url.raw_path,
             query=request.rel_url.raw_query_string,
             headers=[[_header_text(k), _header_text(v)] for k, v in request.raw_headers],
-            body=body, note="body not recorded: over the size limit" if too_large else None)
+            body=body,
+            note="body not recorded: over the size limit" if too_large else None,
+        )
 
         svc = self.services.get(service)
         fault = svc.faults.take() if svc and not too_large else None
@@ -314,8 +326,9 @@ class Stub:
         if self.auth_of(name).mode != "token":
             raise StubError(409, f"service {name!r} uses {self.auth_of(name).mode} auth; set its mode to token first")
         lifetime = doc.get("lifetimeSeconds")
-        if lifetime is not None and (isinstance(lifetime, bool) or not isinstance(lifetime, (int, float))
-                                     or abs(lifetime) > 366 * 86400):
+        if lifetime is not None and (
+            isinstance(lifetime, bool) or not isinstance(lifetime, (int, float)) or abs(lifetime) > 366 * 86400
+        ):
             raise StubError(400, "lifetimeSeconds must be a number of seconds (negative gives an expired token)")
         return web.json_response(self.tokens.issue(name, lifetime))
 
@@ -343,8 +356,9 @@ class Stub:
 
     async def admin_requests(self, request: web.Request) -> web.Response:
         entries = self.journal.entries(request.query.get("service"), self._since(request))
-        return web.json_response({"requests": entries, "count": len(entries),
-                                  "dropped": self.journal.dropped, "limit": self.journal.limit})
+        return web.json_response(
+            {"requests": entries, "count": len(entries), "dropped": self.journal.dropped, "limit": self.journal.limit}
+        )
 
     async def admin_clear_requests(self, request: web.Request) -> web.Response:
         return web.json_response({"cleared": self.journal.clear(request.query.get("service"))})

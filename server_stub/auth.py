@@ -49,8 +49,14 @@ class TokenIssuer:
 
     def verify(self, token: str, service: str) -> None:
         try:
-            jwt.decode(token, self.secret, algorithms=["HS256"], audience=service, issuer=ISSUER,
-                       options={"require": ["exp", "aud", "iss"]})
+            jwt.decode(
+                token,
+                self.secret,
+                algorithms=["HS256"],
+                audience=service,
+                issuer=ISSUER,
+                options={"require": ["exp", "aud", "iss"]},
+            )
         except jwt.ExpiredSignatureError:
             raise AuthError("token has expired; request a new one") from None
         except jwt.InvalidAudienceError:

@@ -45,7 +45,9 @@ class Fault:
             raise ValueError("drop must be true or false")
         if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 1):
             raise ValueError("times must be a whole number of at least 1 (omit it for 'until cleared')")
-        if not isinstance(headers, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()):
+        if not isinstance(headers, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
+        ):
             raise ValueError("headers must be an object of string values")
         if drop and status is not None:
             raise ValueError("a fault either drops the connection or answers a status, not both")

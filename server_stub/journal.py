@@ -41,11 +41,20 @@ class Journal:
         self._entries: collections.deque[dict] = collections.deque()
         self._ids = itertools.count(1)
 
-    def record(self, *, service: str, method: str, path: str, query: str,
-               headers: list[list[str]], body: bytes | None, note: str | None = None) -> dict:
+    def record(
+        self,
+        *,
+        service: str,
+        method: str,
+        path: str,
+        query: str,
+        headers: list[list[str]],
+        body: bytes | None,
+        note: str | None = None,
+    ) -> dict:
         entry = {
             "id": next(self._ids),
-            "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds"),
+            "time": datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds"),
             "service": service,
             "method": method,
             "path": path,
@@ -63,8 +72,13 @@ class Journal:
         return entry
 
     @staticmethod
-    def answer(entry: dict, status: int | None, headers: dict[str, str] | None = None,
-               body: bytes | None = None, dropped: bool = False) -> None:
+    def answer(
+        entry: dict,
+        status: int | None,
+        headers: dict[str, str] | None = None,
+        body: bytes | None = None,
+        dropped: bool = False,
+    ) -> None:
         response: dict = {"status": status, "headers": headers or {}}
         response.update(encode_body(body or b""))
         if dropped:

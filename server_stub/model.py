@@ -36,7 +36,9 @@ def parse_json(body: bytes) -> Any:
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise InputError(f"malformed JSON at line {exc.lineno} column {exc.colno} (char {exc.pos}): {exc.msg}") from None
+        raise InputError(
+            f"malformed JSON at line {exc.lineno} column {exc.colno} (char {exc.pos}): {exc.msg}"
+        ) from None
     except RecursionError:
         raise InputError("malformed JSON: nesting is too deep") from None
 
@@ -94,7 +96,7 @@ class LinearModel:
         if not data:
             raise InputError('"data" is empty; send at least one row')
         if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in data):
-            raise InputError(f'"data" must be an array of rows; got a flat array of numbers: wrap the row in [ ]')
+            raise InputError('"data" must be an array of rows; got a flat array of numbers: wrap the row in [ ]')
         rows = []
         for i, row in enumerate(data, start=1):
             if not isinstance(row, list):
@@ -106,13 +108,16 @@ class LinearModel:
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     shown = json.dumps(value)
                     shown = shown if len(shown) <= 40 else shown[:37] + "..."
-                    raise InputError(f"row {i}, value {j} ({self.feature_names[j - 1]}) is {_kind(value)} ({shown}), expected a number")
+                    where = f"row {i}, value {j} ({self.feature_names[j - 1]})"
+                    raise InputError(f"{where} is {_kind(value)} ({shown}), expected a number")
                 try:
                     number = float(value)
                 except OverflowError:
                     number = math.inf
                 if not math.isfinite(number):
-                    raise InputError(f"row {i}, value {j} ({self.feature_names[j - 1]}) is out of the range of a double")
+                    raise InputError(
+                        f"row {i}, value {j} ({self.feature_names[j - 1]}) is out of the range of a double"
+                    )
                 values.append(number)
             rows.append(values)
         return rows

@@ -70,17 +70,56 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m server_stub",
         description="A recording stand-in for an Azure ML scoring web service (diabetes regression model).",
-        epilog="Every flag can also be set with the environment variable in brackets.")
-    p.add_argument("--host", default=_env("STUB_HOST", "127.0.0.1"), help="address to bind [STUB_HOST] (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=int(_env("STUB_PORT", "5001")), help="port, 0 for any free one [STUB_PORT] (default 5001)")
-    p.add_argument("--auth", choices=MODES, default=_env("STUB_AUTH", "none"), help="authentication [STUB_AUTH] (default none)")
-    p.add_argument("--primary-key", default=_env("STUB_PRIMARY_KEY"), help="primary key for --auth key [STUB_PRIMARY_KEY] (default random)")
-    p.add_argument("--secondary-key", default=_env("STUB_SECONDARY_KEY"), help="secondary key [STUB_SECONDARY_KEY] (default random)")
-    p.add_argument("--token-secret", default=_env("STUB_TOKEN_SECRET"), help="HMAC secret signing tokens [STUB_TOKEN_SECRET] (default random)")
-    p.add_argument("--token-lifetime", type=float, default=float(_env("STUB_TOKEN_LIFETIME", "3600")), help="token lifetime in seconds [STUB_TOKEN_LIFETIME]")
-    p.add_argument("--max-body-bytes", type=int, default=int(_env("STUB_MAX_BODY_BYTES", str(1 << 20))), help="larger bodies get 413 [STUB_MAX_BODY_BYTES] (default 1 MiB)")
-    p.add_argument("--journal-limit", type=int, default=int(_env("STUB_JOURNAL_LIMIT", "10000")), help="requests kept in the journal [STUB_JOURNAL_LIMIT]")
-    p.add_argument("--model", default=_env("STUB_MODEL"), help="model JSON file [STUB_MODEL] (default the diabetes model)")
+        epilog="Every flag can also be set with the environment variable in brackets.",
+    )
+    p.add_argument(
+        "--host", default=_env("STUB_HOST", "127.0.0.1"), help="address to bind [STUB_HOST] (default 127.0.0.1)"
+    )
+    p.add_argument(
+        "--port",
+        type=int,
+        default=int(_env("STUB_PORT", "5001")),
+        help="port, 0 for any free one [STUB_PORT] (default 5001)",
+    )
+    p.add_argument(
+        "--auth", choices=MODES, default=_env("STUB_AUTH", "none"), help="authentication [STUB_AUTH] (default none)"
+    )
+    p.add_argument(
+        "--primary-key",
+        default=_env("STUB_PRIMARY_KEY"),
+        help="primary key for --auth key [STUB_PRIMARY_KEY] (default random)",
+    )
+    p.add_argument(
+        "--secondary-key",
+        default=_env("STUB_SECONDARY_KEY"),
+        help="secondary key [STUB_SECONDARY_KEY] (default random)",
+    )
+    p.add_argument(
+        "--token-secret",
+        default=_env("STUB_TOKEN_SECRET"),
+        help="HMAC secret signing tokens [STUB_TOKEN_SECRET] (default random)",
+    )
+    p.add_argument(
+        "--token-lifetime",
+        type=float,
+        default=float(_env("STUB_TOKEN_LIFETIME", "3600")),
+        help="token lifetime in seconds [STUB_TOKEN_LIFETIME]",
+    )
+    p.add_argument(
+        "--max-body-bytes",
+        type=int,
+        default=int(_env("STUB_MAX_BODY_BYTES", str(1 << 20))),
+        help="larger bodies get 413 [STUB_MAX_BODY_BYTES] (default 1 MiB)",
+    )
+    p.add_argument(
+        "--journal-limit",
+        type=int,
+        default=int(_env("STUB_JOURNAL_LIMIT", "10000")),
+        help="requests kept in the journal [STUB_JOURNAL_LIMIT]",
+    )
+    p.add_argument(
+        "--model", default=_env("STUB_MODEL"), help="model JSON file [STUB_MODEL] (default the diabetes model)"
+    )
     p.add_argument("--access-log", action="store_true", help="log every request to stderr")
     return p.parse_args(argv)
 
@@ -94,9 +133,16 @@ def _is_loopback(host: str) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    config = StubConfig(auth=args.auth, primary_key=args.primary_key, secondary_key=args.secondary_key,
-                        token_secret=args.token_secret, token_lifetime=args.token_lifetime,
-                        max_body_bytes=args.max_body_bytes, journal_limit=args.journal_limit, model_path=args.model)
+    config = StubConfig(
+        auth=args.auth,
+        primary_key=args.primary_key,
+        secondary_key=args.secondary_key,
+        token_secret=args.token_secret,
+        token_lifetime=args.token_lifetime,
+        max_body_bytes=args.max_body_bytes,
+        journal_limit=args.journal_limit,
+        model_path=args.model,
+    )
     try:
         stub = Stub(config)
     except (OSError, ValueError, KeyError) as exc:
@@ -128,7 +174,10 @@ async def _serve(stub: Stub, args: argparse.Namespace) -> int:
     say(f"score with: POST {url}/score  or  POST {url}/api/v1/service/<name>/score")
     say(f"journal and admin API: {url}{ADMIN}/requests  (see README)")
     if not _is_loopback(args.host):
-        say(f"WARNING: the admin API is open to anyone who can reach {args.host}:{args.port}; bind a private network only")
+        say(
+            f"WARNING: the admin API is open to anyone who can reach {args.host}:{args.port}; "
+            "bind a private network only"
+        )
     say(f"listening on {url}")
     await stop.wait()
     say("stopping")

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from .model import LinearModel
 
-ERROR_RESPONSE = {"description": "The service failed to execute due to an error.",
-                  "schema": {"$ref": "#/definitions/ErrorResponse"}}
+ERROR_RESPONSE = {
+    "description": "The service failed to execute due to an error.",
+    "schema": {"$ref": "#/definitions/ErrorResponse"},
+}
 
 
 def build(model: LinearModel, service: str, base_path: str, auth_mode: str) -> dict:
@@ -19,16 +21,21 @@ def build(model: LinearModel, service: str, base_path: str, auth_mode: str) -> d
     score: dict = {
         "operationId": "RunMLService",
         "description": "Run web service's model and get the prediction output",
-        "parameters": [{
-            "name": "serviceInputPayload",
-            "in": "body",
-            "required": True,
-            "description": "The input payload for executing the real-time machine learning service.",
-            "schema": {"$ref": "#/definitions/ServiceInput"},
-        }],
+        "parameters": [
+            {
+                "name": "serviceInputPayload",
+                "in": "body",
+                "required": True,
+                "description": "The input payload for executing the real-time machine learning service.",
+                "schema": {"$ref": "#/definitions/ServiceInput"},
+            }
+        ],
         "responses": {
-            "200": {"description": "The service processed the input correctly and provided a result prediction, if applicable.",
-                    "schema": {"$ref": "#/definitions/ServiceOutput"}},
+            "200": {
+                "description": "The service processed the input correctly "
+                "and provided a result prediction, if applicable.",
+                "schema": {"$ref": "#/definitions/ServiceOutput"},
+            },
             "default": ERROR_RESPONSE,
         },
     }
@@ -44,29 +51,42 @@ def build(model: LinearModel, service: str, base_path: str, auth_mode: str) -> d
         "consumes": ["application/json"],
         "produces": ["application/json"],
         "paths": {
-            "/": {"get": {
-                "operationId": "ServiceHealthCheck",
-                "description": "Simple health check endpoint to ensure the service is up at any given point.",
-                "produces": ["text/plain"],
-                "responses": {
-                    "200": {"description": "If service is up and running, this response will be returned with the content 'Healthy'",
-                            "schema": {"type": "string"}, "examples": {"text/plain": "Healthy"}},
-                    "default": ERROR_RESPONSE,
-                },
-            }},
+            "/": {
+                "get": {
+                    "operationId": "ServiceHealthCheck",
+                    "description": "Simple health check endpoint to ensure the service is up at any given point.",
+                    "produces": ["text/plain"],
+                    "responses": {
+                        "200": {
+                            "description": "If service is up and running, "
+                            "this response will be returned with the content 'Healthy'",
+                            "schema": {"type": "string"},
+                            "examples": {"text/plain": "Healthy"},
+                        },
+                        "default": ERROR_RESPONSE,
+                    },
+                }
+            },
             "/score": {"post": score},
         },
         "definitions": {
             "ServiceInput": {
                 "type": "object",
                 "required": ["data"],
-                "properties": {"data": {
-                    "type": "array",
-                    "minItems": 1,
-                    "description": f"Rows to score; each row holds the {n} features {', '.join(model.feature_names)}.",
-                    "items": {"type": "array", "minItems": n, "maxItems": n,
-                              "items": {"type": "number", "format": "double"}},
-                }},
+                "properties": {
+                    "data": {
+                        "type": "array",
+                        "minItems": 1,
+                        "description": f"Rows to score; each row holds the {n} features "
+                        f"{', '.join(model.feature_names)}.",
+                        "items": {
+                            "type": "array",
+                            "minItems": n,
+                            "maxItems": n,
+                            "items": {"type": "number", "format": "double"},
+                        },
+                    }
+                },
                 "example": {"data": example_rows},
             },
             "ServiceOutput": {
@@ -77,15 +97,18 @@ def build(model: LinearModel, service: str, base_path: str, auth_mode: str) -> d
             },
             "ErrorResponse": {
                 "type": "object",
-                "properties": {"status_code": {"type": "integer", "format": "int32"},
-                               "message": {"type": "string"}},
+                "properties": {"status_code": {"type": "integer", "format": "int32"}, "message": {"type": "string"}},
             },
         },
     }
     if auth_mode != "none":
-        doc["securityDefinitions"] = {"Bearer": {
-            "type": "apiKey", "name": "Authorization", "in": "header",
-            "description": "For example: Bearer abc123",
-        }}
+        doc["securityDefinitions"] = {
+            "Bearer": {
+                "type": "apiKey",
+                "name": "Authorization",
+                "in": "header",
+                "description": "For example: Bearer abc123",
+            }
+        }
         score["security"] = [{"Bearer": []}]
     return doc

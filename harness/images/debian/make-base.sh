@@ -94,6 +94,12 @@ EOF
 cat > "$ROOTFS/etc/apt/apt.conf.d/docker-no-languages" <<'EOF'
 Acquire::Languages "none";
 EOF
+# Bring the tree up to date with $SUITE-updates / $SUITE-security
+# (debootstrap only installs from $SUITE itself).
+cp -L /etc/resolv.conf "$ROOTFS/etc/resolv.conf"
+chroot "$ROOTFS" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+    sh -c 'apt-get update -q && apt-get -y -q upgrade && apt-get clean' >&2
+
 rm -rf "$ROOTFS"/var/cache/apt/archives/*.deb "$ROOTFS"/var/lib/apt/lists/* \
        "$ROOTFS"/var/log/*.log "$ROOTFS"/var/log/apt/* "$ROOTFS"/tmp/* "$ROOTFS"/dev/*
 mkdir -p "$ROOTFS/var/lib/apt/lists/partial"

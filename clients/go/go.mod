@@ -1,0 +1,3 @@
+module example.com/scoring-client
+
+go 1.19

@@ -1,0 +1,94 @@
+"""Call a model deployed as a web service and print its predictions.
+
+Environment variables:
+  SCORING_URI      (required) scoring URI of the web service, for example
+                   http://127.0.0.1:5001/api/v1/service/myservice/score
+  SCORING_KEY      (optional) key or token; sent as "Authorization: Bearer <key>"
+  SCORING_TIMEOUT  (optional) seconds to wait for the service, default 30
+
+Exit status: 0 success, 1 the call failed, 2 bad configuration.
+"""
+
+import json
+import math
+import os
+import sys
+from urllib.parse import urlsplit
+
+import requests
+
+# Two rows of ten features each, so the service returns two predictions.
+# fmt: off
+DATA = {"data": [
+    [0.0199132141783263, 0.0506801187398187, 0.104808689473925, 0.0700725447072635,
+     -0.0359677812752396, -0.0266789028311707, -0.0249926566315915,
+     -0.00259226199818282, 0.00371173823343597, 0.0403433716478807],
+    [-0.0127796318808497, -0.044641636506989, 0.0606183944448076, 0.0528581912385822,
+     0.0479653430750293, 0.0293746718291555, -0.0176293810234174,
+     0.0343088588777263, 0.0702112981933102, 0.00720651632920303],
+]}
+# fmt: on
+
+
+def fail(message, status=1):
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(status)
+
+
+def error_detail(resp):
+    """The "message" of a JSON error body, else the body text, on one line."""
+    try:
+        text = resp.json()["message"] or resp.text
+    except (ValueError, KeyError, TypeError):
+        text = resp.text
+    return " ".join(str(text).split())[:200]
+
+
+def main():
+    uri = os.environ.get("SCORING_URI")
+    if not uri:
+        fail("set SCORING_URI to the scoring URI of your web service", 2)
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        fail(f"SCORING_URI must be an http:// or https:// URL, not {uri!r}", 2)
+    key = os.environ.get("SCORING_KEY")
+    timeout_text = os.environ.get("SCORING_TIMEOUT") or "30"
+    try:
+        timeout = float(timeout_text)
+    except ValueError:
+        timeout = 0.0
+    if not 0 < timeout <= 86400:  # also rejects NaN
+        fail(f"SCORING_TIMEOUT must be 0 < seconds <= 86400, not {timeout_text!r}", 2)
+
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    try:
+        # json= serializes DATA and sets "Content-Type: application/json".
+        # timeout= bounds the connect and each wait for data from the service.
+        resp = requests.post(
+            uri, json=DATA, headers=headers, timeout=timeout, allow_redirects=False
+        )
+    except requests.Timeout:
+        fail(f"no response from {uri} within {timeout_text} s")
+    except requests.RequestException as e:
+        while e.__cause__ or e.__context__:  # innermost cause: "Connection refused"
+            e = e.__cause__ or e.__context__
+        fail(f"cannot reach {uri}: {e}")
+
+    if not 200 <= resp.status_code < 300:
+        detail = error_detail(resp)
+        fail(f"HTTP {resp.status_code} {resp.reason}{': ' if detail else ''}{detail}")
+    try:
+        # The service answers with one prediction per row; parse_int=float reads
+        # every number as a float (a double).
+        predictions = resp.json(parse_int=float)
+        if not isinstance(predictions, list) or not all(
+            isinstance(p, float) and math.isfinite(p) for p in predictions
+        ):
+            raise ValueError("expected a JSON array of numbers")
+    except ValueError as e:
+        fail(f"unexpected response from {uri}: {e}")
+    print(json.dumps(predictions))
+
+
+if __name__ == "__main__":
+    main()

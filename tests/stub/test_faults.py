@@ -1,0 +1,102 @@
+"""Fault injection per service: status, delay, drop, fail-the-next-N."""
+
+import time
+
+import pytest
+import requests
+
+
+def add_fault(stub, service, **fault):
+    resp = stub.admin("POST", f"/services/{service}/faults", json=fault)
+    assert resp.status_code == 201, resp.text
+    return resp.json()
+
+
+def test_fixed_status_and_body(stub):
+    add_fault(
+        stub,
+        "f",
+        status=503,
+        body={"status_code": 503, "message": "down for maintenance"},
+        headers={"Retry-After": "1"},
+    )
+    resp = stub.score(service="f")
+    assert resp.status_code == 503
+    assert resp.json()["message"] == "down for maintenance"
+    assert resp.headers["Retry-After"] == "1"
+    assert stub.journal("f")[0]["response"]["status"] == 503
+    # Other services are not affected.
+    assert stub.score(service="g").status_code == 200
+
+
+def test_default_fault_body_is_an_error_document(stub):
+    add_fault(stub, "f", status=500)
+    assert stub.score(service="f").json() == {"status_code": 500, "message": "injected fault: HTTP 500"}
+
+
+def test_text_fault_body(stub):
+    add_fault(stub, "f", status=502, body="Bad Gateway")
+    resp = stub.score(service="f")
+    assert resp.text == "Bad Gateway" and resp.headers["Content-Type"].startswith("text/plain")
+
+
+def test_fail_the_next_n_requests(stub):
+    add_fault(stub, "f", status=503, times=2)
+    assert [stub.score(service="f").status_code for _ in range(4)] == [503, 503, 200, 200]
+    assert stub.admin("GET", "/services/f/faults").json() == {"faults": []}
+
+
+def test_faults_apply_in_order(stub):
+    add_fault(stub, "f", status=429, times=1)
+    add_fault(stub, "f", status=503, times=1)
+    assert [stub.score(service="f").status_code for _ in range(3)] == [429, 503, 200]
+
+
+def test_delay_then_normal_answer(stub):
+    add_fault(stub, "f", delay=0.5, times=1)
+    start = time.monotonic()
+    assert stub.score(service="f").status_code == 200
+    assert time.monotonic() - start >= 0.5
+
+
+def test_delay_past_the_client_timeout(stub):
+    add_fault(stub, "f", delay=3, times=1)
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        stub.http.post(stub.url + "/api/v1/service/f/score", json={"data": []}, timeout=0.5)
+
+
+def test_dropped_connection(stub):
+    add_fault(stub, "f", drop=True, times=1)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        stub.score(service="f")
+    entry = stub.journal("f")[0]
+    assert entry["response"] == {"status": None, "headers": {}, "body": "", "bodyEncoding": "utf-8", "dropped": True}
+    assert stub.score(service="f").status_code == 200
+
+
+def test_clear_faults(stub):
+    add_fault(stub, "f", status=500)
+    assert len(stub.admin("GET", "/services/f/faults").json()["faults"]) == 1
+    stub.admin("DELETE", "/services/f/faults")
+    assert stub.score(service="f").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "fault, fragment",
+    [
+        ({"status": 99}, "status"),
+        ({"status": "500"}, "status"),
+        ({"delay": -1}, "delay"),
+        ({"delay": 10_000}, "delay"),
+        ({"drop": "yes"}, "drop"),
+        ({"status": 500, "times": 0}, "times"),
+        ({"status": 500, "drop": True}, "not both"),
+        ({}, "needs a status"),
+        ({"status": 500, "colour": 1}, "colour"),
+        ({"status": 500, "headers": {"a": 1}}, "headers"),
+    ],
+)
+def test_invalid_faults_are_refused(stub, fault, fragment):
+    resp = stub.admin("POST", "/services/f/faults", json=fault)
+    assert resp.status_code == 400
+    assert fragment in resp.json()["message"]

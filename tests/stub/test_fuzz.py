@@ -1,0 +1,93 @@
+"""Property-based tests: no input a client can send makes the stub answer 5xx."""
+
+import json
+
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=12) | st.dictionaries(st.text(max_size=8), children, max_size=5),
+    max_leaves=60,
+)
+FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def assert_clean_answer(resp):
+    assert resp.status_code < 500, resp.text
+    if resp.status_code >= 400:
+        body = resp.json()
+        assert body["status_code"] == resp.status_code and body["message"]
+
+
+@FUZZ
+@given(doc=json_values)
+def test_any_json_document_gets_a_clean_answer(stub, doc):
+    assert_clean_answer(stub.score(data=json.dumps(doc)))
+
+
+@FUZZ
+@given(rows=st.lists(st.lists(json_values, min_size=9, max_size=11), min_size=1, max_size=4))
+def test_near_valid_rows_get_a_clean_answer(stub, rows):
+    assert_clean_answer(stub.score({"data": rows}))
+
+
+@FUZZ
+@given(
+    body=st.binary(max_size=300),
+    content_type=st.sampled_from(
+        ["application/json", "application/json; charset=utf-16", "text/plain", "", "application/octet-stream", ";;;"]
+    ),
+    path=st.sampled_from(["/score", "/api/v1/service/x/score", "/", "/swagger.json", "/api/v1/service/-/score"]),
+    method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]),
+)
+def test_arbitrary_bytes_methods_and_routes_get_a_clean_answer(stub, body, content_type, path, method):
+    resp = stub.http.request(method, stub.url + path, data=body, headers={"Content-Type": content_type}, timeout=5)
+    assert resp.status_code < 500, resp.text
+
+
+# Header values as HTTP allows them (visible ASCII and spaces inside); control
+# characters are refused by the HTTP parser itself, before the stub sees them.
+header_values = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=80).map(str.strip)
+
+
+@FUZZ
+@given(authorization=header_values)
+def test_arbitrary_authorization_headers_get_401_not_5xx(stub, authorization):
+    stub.admin("PUT", "/services/locked/auth", json={"mode": "key", "primaryKey": "k"})
+    resp = stub.http.post(
+        stub.url + "/api/v1/service/locked/score",
+        json={"data": [[0] * 10]},
+        headers={"Authorization": authorization},
+        timeout=5,
+    )
+    assert resp.status_code == (200 if authorization == "Bearer k" else 401), resp.text
+
+
+def test_schemathesis_finds_no_server_error(stub):
+    """Schemathesis generates requests from the stub's own Swagger document
+    (its positive and negative cases) for every operation it describes."""
+    schema = schemathesis.openapi.from_url(stub.url + "/swagger.json")
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert {op.label for op in operations} == {"GET /", "POST /score"}
+    # GET / takes no input, so only POST /score has negative (schema-violating) cases.
+    runs = [
+        (op, mode)
+        for op in operations
+        for mode in GenerationMode
+        if mode is GenerationMode.POSITIVE or op.method.upper() == "POST"
+    ]
+    for operation, mode in runs:
+
+        @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(case=operation.as_strategy(generation_mode=mode))
+        def check(case):
+            case.call_and_validate(base_url=stub.url, checks=[not_a_server_error])
+
+        check()
+    journal = stub.admin("GET", "/requests").json()
+    assert journal["count"] > 100, "schemathesis sent too few requests to mean anything"
+    assert {e["response"]["status"] for e in journal["requests"]} >= {200, 400}
