@@ -1,0 +1,44 @@
+"""Where stubs and clients run.  Each backend offers the same four things:
+
+* ``stub(log_path)``: a context manager that starts the stub and yields
+  ``(admin_url, client_url)``, the stub's address for the harness and for
+  the clients (the same locally; a container name in Docker);
+* ``build(language, build_dir, log)``: choose a toolchain, build the client
+  once and return a ``Built`` handle (or raise ``BuildError``);
+* ``run(built, env, timeout)``: run the built client once, returning
+  ``checks.RunResult``;
+* ``close()``: release whatever the backend holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..catalog import Language, Toolchain
+
+
+class BuildError(Exception):
+    """The client could not be built; ``kind`` is "missing-toolchain" or "build-failed"."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+@dataclass
+class Built:
+    language: Language
+    toolchain: Toolchain
+    src: Path
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def get_backend(name: str, **options):
+    if name == "local":
+        from .local import LocalBackend
+
+        return LocalBackend(**options)
+    raise ValueError(f"unknown backend {name!r}; available: local")

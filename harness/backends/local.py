@@ -1,0 +1,147 @@
+"""The local backend: the stub as a child process, clients on the toolchains on PATH."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+from ..catalog import ROOT, Language, Toolchain, render
+from ..checks import RunResult
+from ..procs import run_command
+from ..stubctl import StubControl, StubUnavailable
+from . import BuildError, Built
+
+BUILD_TIMEOUT = 900.0
+# What a client run inherits from the harness's environment.  Proxies are left
+# out on purpose (the stub is local), and so is anything SCORING_*.
+PASS_THROUGH = (
+    "PATH",
+    "HOME",
+    "USER",
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "TMPDIR",
+    "SYSTEMROOT",
+    "JAVA_HOME",
+    "GOROOT",
+    "GOPATH",
+    "GOCACHE",
+    "GOMODCACHE",
+    "DOTNET_ROOT",
+    "DOTNET_CLI_HOME",
+    "MONO_PATH",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+)
+# Build outputs a reader may have left in a client folder; never copied.
+IGNORED = shutil.ignore_patterns("bin", "obj", "target", ".venv", "venv", "__pycache__", "*.exe", "*.class")
+
+
+def client_env(extra: dict[str, str]) -> dict[str, str]:
+    env = {k: os.environ[k] for k in PASS_THROUGH if k in os.environ}
+    env.update(extra)
+    return env
+
+
+class LocalBackend:
+    name = "local"
+
+    def __init__(self, **_: object) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    # -- stub -------------------------------------------------------------
+    @contextlib.contextmanager
+    def stub(self, log_path: Path) -> Iterator[tuple[str, str]]:
+        log = log_path.open("w", encoding="utf-8")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "server_stub", "--host", "127.0.0.1", "--port", "0"],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            url = self._wait_for_url(proc, log_path)
+            StubControl(url).wait_ready(alive=lambda: proc.poll() is None)
+            yield url, url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            log.close()
+
+    @staticmethod
+    def _wait_for_url(proc: subprocess.Popen, log_path: Path, seconds: float = 30.0) -> str:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            text = log_path.read_text(encoding="utf-8", errors="replace")
+            m = re.search(r"listening on (http://\S+)", text)
+            if m:
+                return m.group(1)
+            if proc.poll() is not None:
+                tail = text.strip().splitlines()[-1:] or ["(no output)"]
+                raise StubUnavailable(f"the stub exited with code {proc.returncode}: {tail[0]} (log: {log_path})")
+            time.sleep(0.05)
+        raise StubUnavailable(f"the stub did not start within {seconds:g} s (log: {log_path})")
+
+    # -- clients ----------------------------------------------------------
+    @staticmethod
+    def toolchain(language: Language) -> Toolchain:
+        """The first usable local toolchain, or BuildError naming what to install."""
+        for toolchain in language.local:
+            if not toolchain.missing():
+                return toolchain
+        if not language.local:
+            raise BuildError("missing-toolchain", f"{language.name}: no local toolchain is defined")
+        options = "; or ".join(
+            f"{t.name} (missing {', '.join(t.missing())}; install: {t.install})" for t in language.local
+        )
+        raise BuildError("missing-toolchain", f"{language.title} toolchain not found: needs {options}")
+
+    def build(self, language: Language, build_dir: Path, log: TextIO) -> Built:
+        toolchain = self.toolchain(language)
+        src, out = build_dir / "src", build_dir / "out"
+        shutil.rmtree(build_dir, ignore_errors=True)
+        shutil.copytree(language.client, src, ignore=IGNORED)
+        out.mkdir(parents=True)
+        variables = {"src": str(src), "out": str(out), "python": sys.executable}
+        env = {**os.environ, **toolchain.env}
+        start = time.monotonic()
+        for command in toolchain.build:
+            argv = render(list(command), variables)
+            log.write(f"$ {' '.join(argv)}\n")
+            result = run_command(argv, cwd=src, env=env, timeout=BUILD_TIMEOUT)
+            log.write(result.stdout + result.stderr)
+            log.flush()
+            if result.exit_code != 0:
+                why = "timed out" if result.killed else f"exit code {result.exit_code}"
+                output = (result.stderr.strip() or result.stdout.strip() or "(no output)").splitlines()
+                raise BuildError("build-failed", f"`{' '.join(argv)}` failed ({why}):\n" + "\n".join(output[-40:]))
+        return Built(
+            language,
+            toolchain,
+            src,
+            render(list(toolchain.run), variables),
+            dict(toolchain.env),
+            time.monotonic() - start,
+        )
+
+    def run(self, built: Built, env: dict[str, str], timeout: float) -> RunResult:
+        return run_command(built.argv, cwd=built.src, env=client_env({**built.env, **env}), timeout=timeout)

@@ -1,0 +1,247 @@
+"""Languages and scenarios, loaded from the data files beside this module.
+
+``languages/<name>.toml`` says how to build and run one client;
+``scenarios/<name>.toml`` says how to set up the stub, what environment the
+client gets and what it must send and print.  Adding either means adding a
+file.  Everything is validated on load, so a typo in a data file is one
+clear message naming the file, not a traceback in the middle of a run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+LANGUAGES_DIR = HERE / "languages"
+SCENARIOS_DIR = HERE / "scenarios"
+
+
+class CatalogError(Exception):
+    """A data file is missing, malformed or asks for something unknown."""
+
+
+def _load_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CatalogError(f"{path}: {exc}") from None
+
+
+def _only(doc: dict, allowed: set[str], where: str) -> None:
+    unknown = set(doc) - allowed
+    if unknown:
+        raise CatalogError(
+            f"{where}: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(allowed))}"
+        )
+
+
+def _command(value: Any, where: str) -> tuple[str, ...]:
+    if not (isinstance(value, list) and value and all(isinstance(a, str) for a in value)):
+        raise CatalogError(f"{where}: a command is a non-empty list of strings")
+    return tuple(value)
+
+
+# -- languages ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Toolchain:
+    """One way to build and run a client: named commands and how to get them."""
+
+    name: str
+    requires: tuple[str, ...]
+    build: tuple[tuple[str, ...], ...]
+    run: tuple[str, ...]
+    env: dict[str, str] = field(default_factory=dict)
+    files: tuple[str, ...] = ()
+    install: str = ""
+
+    def missing(self) -> list[str]:
+        """What this machine lacks for this toolchain (empty when usable)."""
+        return [c for c in self.requires if shutil.which(c) is None] + [f for f in self.files if not Path(f).exists()]
+
+
+@dataclass(frozen=True)
+class LintStep:
+    command: tuple[str, ...]
+    fail_on_output: bool = False
+
+
+@dataclass(frozen=True)
+class Language:
+    name: str
+    title: str
+    client: Path
+    local: tuple[Toolchain, ...]
+    lint: tuple[LintStep, ...]
+    docker: dict = field(default_factory=dict)
+
+
+def _toolchain(doc: Any, where: str) -> Toolchain:
+    if not isinstance(doc, dict):
+        raise CatalogError(f"{where}: a toolchain is a table")
+    _only(doc, {"name", "requires", "build", "run", "env", "files", "install"}, where)
+    for key in ("name", "build", "run"):
+        if key not in doc:
+            raise CatalogError(f"{where}: missing {key!r}")
+    return Toolchain(
+        name=str(doc["name"]),
+        requires=tuple(doc.get("requires", ())),
+        build=tuple(_command(c, f"{where}.build") for c in doc["build"]),
+        run=_command(doc["run"], f"{where}.run"),
+        env={str(k): str(v) for k, v in doc.get("env", {}).items()},
+        files=tuple(doc.get("files", ())),
+        install=str(doc.get("install", "")),
+    )
+
+
+def load_language(path: Path) -> Language:
+    doc = _load_toml(path)
+    where = str(path)
+    _only(doc, {"title", "client", "local", "lint", "docker"}, where)
+    if "client" not in doc:
+        raise CatalogError(f"{where}: missing 'client' (the client folder)")
+    client = (ROOT / doc["client"]).resolve()
+    if not client.is_dir():
+        raise CatalogError(f"{where}: client folder {doc['client']} does not exist")
+    lint = []
+    for i, step in enumerate(doc.get("lint", [])):
+        _only(step, {"command", "fail_on_output"}, f"{where}: lint[{i}]")
+        lint.append(LintStep(_command(step.get("command"), f"{where}: lint[{i}]"), bool(step.get("fail_on_output"))))
+    return Language(
+        name=path.stem,
+        title=str(doc.get("title", path.stem)),
+        client=client,
+        local=tuple(_toolchain(t, f"{where}: local[{i}]") for i, t in enumerate(doc.get("local", []))),
+        lint=tuple(lint),
+        docker=dict(doc.get("docker", {})),
+    )
+
+
+# -- scenarios ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    summary: str
+    stub: dict
+    env: dict[str, str]
+    vars: dict[str, str]
+    requests: tuple[dict, ...]
+    expect: dict
+    run_timeout: float
+    source: Path
+
+
+EXPECT_KEYS = {"requests", "allow_retries", "exit_code", "stdout", "stderr", "max_seconds"}
+REQUEST_KEYS = {"method", "path", "query", "headers", "forbidden_headers", "body"}
+BODY_KEYS = {"json", "json_file", "text", "empty"}
+STDERR_KEYS = {"one_line", "mentions_response", "contains", "pattern"}
+STDOUT_MODES = {"response-json", "empty", "any"}
+DEFAULT_RUN_TIMEOUT = 60.0
+
+
+def _check_request(req: dict, where: str) -> dict:
+    _only(req, REQUEST_KEYS, where)
+    body = dict(req.get("body", {}))
+    _only(body, BODY_KEYS, f"{where}.body")
+    if len(body) > 1:
+        raise CatalogError(f"{where}.body: give one of {', '.join(sorted(BODY_KEYS))}")
+    if "json_file" in body:
+        path = HERE / body.pop("json_file")
+        try:
+            body["json"] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CatalogError(f"{where}.body.json_file: {exc}") from None
+    return {**req, "body": body}
+
+
+def load_scenario(path: Path) -> Scenario:
+    doc = _load_toml(path)
+    where = str(path)
+    _only(doc, {"summary", "stub", "client", "vars", "expect", "run"}, where)
+    stub = dict(doc.get("stub", {}))
+    _only(stub, {"auth", "faults"}, f"{where}: [stub]")
+    if stub.get("auth", "none") not in ("none", "key", "token"):
+        raise CatalogError(f"{where}: [stub] auth must be none, key or token")
+    client = doc.get("client", {})
+    _only(client, {"env"}, f"{where}: [client]")
+    expect = dict(doc.get("expect", {}))
+    _only(expect, EXPECT_KEYS, f"{where}: [expect]")
+    requests = tuple(
+        _check_request(r, f"{where}: expect.requests[{i}]") for i, r in enumerate(expect.pop("requests", []))
+    )
+    exit_code = expect.get("exit_code", 0)
+    if exit_code != "nonzero" and not isinstance(exit_code, int):
+        raise CatalogError(f'{where}: expect.exit_code is a number or "nonzero"')
+    if expect.get("stdout", "any") not in STDOUT_MODES:
+        raise CatalogError(f"{where}: expect.stdout is one of {', '.join(sorted(STDOUT_MODES))}")
+    _only(expect.get("stderr", {}), STDERR_KEYS, f"{where}: expect.stderr")
+    if "pattern" in expect.get("stderr", {}):
+        try:
+            re.compile(expect["stderr"]["pattern"])
+        except re.error as exc:
+            raise CatalogError(f"{where}: expect.stderr.pattern: {exc}") from None
+    run = doc.get("run", {})
+    _only(run, {"timeout"}, f"{where}: [run]")
+    return Scenario(
+        name=path.stem,
+        summary=str(doc.get("summary", "")),
+        stub=stub,
+        env={str(k): str(v) for k, v in client.get("env", {}).items()},
+        vars={str(k): str(v) for k, v in doc.get("vars", {}).items()},
+        requests=requests,
+        expect=expect,
+        run_timeout=float(run.get("timeout", DEFAULT_RUN_TIMEOUT)),
+        source=path,
+    )
+
+
+def _load_dir(directory: Path, loader: Any) -> dict:
+    items = {p.stem: loader(p) for p in sorted(directory.glob("*.toml"))}
+    if not items:
+        raise CatalogError(f"no data files in {directory}")
+    return items
+
+
+def load_languages(directory: Path = LANGUAGES_DIR) -> dict[str, Language]:
+    return _load_dir(directory, load_language)
+
+
+def load_scenarios(directory: Path = SCENARIOS_DIR) -> dict[str, Scenario]:
+    return _load_dir(directory, load_scenario)
+
+
+def select(available: dict, wanted: list[str] | None, kind: str) -> list:
+    """The named items in catalogue order, or all; unknown names are an error."""
+    if not wanted:
+        return list(available.values())
+    unknown = [w for w in wanted if w not in available]
+    if unknown:
+        raise CatalogError(f"unknown {kind}(s): {', '.join(unknown)}; known: {', '.join(available)}")
+    return [available[name] for name in available if name in wanted]
+
+
+# -- placeholders ------------------------------------------------------------
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+def render(value: Any, variables: dict[str, str]) -> Any:
+    """Fill ``{name}`` placeholders in strings, lists and tables."""
+    if isinstance(value, str):
+
+        def fill(m: re.Match) -> str:
+            if m.group(1) not in variables:
+                raise CatalogError(f"unknown placeholder {m.group(0)}; known: {', '.join(sorted(variables))}")
+            return variables[m.group(1)]
+
+        return _PLACEHOLDER.sub(fill, value)
+    if isinstance(value, list):
+        return [render(v, variables) for v in value]
+    if isinstance(value, dict):
+        return {k: render(v, variables) for k, v in value.items()}
+    return value

@@ -1,0 +1,127 @@
+"""``python -m harness``: run the conformance matrix, list what it knows.
+
+    python -m harness [run] [--language L] [--scenario S] [--backend local] ...
+    python -m harness list
+
+Exit status: 0 when every selected cell passes, 1 when any fails, 2 when the
+request itself is wrong (unknown language, bad data file, stub won't start).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from . import catalog, report, runner
+from .backends import get_backend
+from .redact import Redactor
+from .stubctl import StubUnavailable
+
+BACKENDS = ("local",)
+
+
+def _names(values: list[str] | None) -> list[str]:
+    return [n.strip() for v in values or [] for n in v.split(",") if n.strip()]
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command")
+    run = sub.add_parser("run", help="run the conformance matrix (the default command)")
+    run.add_argument("-l", "--language", action="append", help="only these languages (repeat or comma-separate)")
+    run.add_argument("-s", "--scenario", action="append", help="only these scenarios (repeat or comma-separate)")
+    run.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default=os.environ.get("HARNESS_BACKEND", "local"),
+        help="where the stub and clients run [HARNESS_BACKEND] (default local)",
+    )
+    run.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="languages built and run at once (default: CPU count)",
+    )
+    run.add_argument("--results", type=Path, default=Path("results"), help="folder for logs and results.json")
+    run.add_argument(
+        "--client",
+        action="append",
+        metavar="LANG=DIR",
+        default=[],
+        help="use DIR as LANG's client folder instead of clients/LANG (e.g. a fixture or a doc sample)",
+    )
+    sub.add_parser("list", help="list languages and scenarios")
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+        argv = ["run", *argv]
+    return parser.parse_args(argv)
+
+
+def _with_client_overrides(languages: dict[str, catalog.Language], overrides: list[str]) -> dict:
+    from dataclasses import replace
+
+    for item in overrides:
+        name, sep, folder = item.partition("=")
+        if not sep or name not in languages:
+            raise catalog.CatalogError(f"--client takes LANG=DIR with LANG one of {', '.join(languages)}; got {item!r}")
+        path = Path(folder).resolve()
+        if not path.is_dir():
+            raise catalog.CatalogError(f"--client {name}: {folder} is not a folder")
+        languages[name] = replace(languages[name], client=path)
+    return languages
+
+
+def cmd_list(console: Console) -> int:
+    for lang in catalog.load_languages().values():
+        chains = ", ".join(
+            f"{t.name}{'' if not t.missing() else ' (missing ' + ', '.join(t.missing()) + ')'}" for t in lang.local
+        )
+        console.print(
+            f"language  {lang.name:8} {lang.title:8} {lang.client.relative_to(catalog.ROOT)}  local: {chains}"
+        )
+    for sc in catalog.load_scenarios().values():
+        console.print(f"scenario  {sc.name:16} {sc.summary}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, console: Console) -> int:
+    languages = _with_client_overrides(catalog.load_languages(), args.client)
+    chosen_langs = catalog.select(languages, _names(args.language), "language")
+    chosen_scenarios = catalog.select(catalog.load_scenarios(), _names(args.scenario), "scenario")
+    if args.jobs < 1:
+        raise catalog.CatalogError("--jobs must be at least 1")
+    results_dir = args.results.resolve()
+    redactor = Redactor()
+    backend = get_backend(args.backend)
+
+    def progress(lang: str, step: str, message: str) -> None:
+        colour = {"pass": "green", "fail": "red", "build-failed": "red", "missing-toolchain": "red"}.get(step, "cyan")
+        console.print(f"[bold]{lang:8}[/] [{colour}]{step:8}[/] {message}", highlight=False)
+
+    try:
+        matrix = runner.run_matrix(chosen_langs, chosen_scenarios, backend, results_dir, args.jobs, redactor, progress)
+    finally:
+        backend.close()
+    report.write_json(matrix, redactor)
+    report.print_report(matrix, console, redactor)
+    return 0 if matrix.ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    # Logs and CI have no terminal width; keep the matrix table readable there.
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    try:
+        if args.command == "list":
+            return cmd_list(console)
+        return cmd_run(args, console)
+    except (catalog.CatalogError, StubUnavailable) as exc:
+        print(f"harness: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("harness: interrupted", file=sys.stderr)
+        return 130

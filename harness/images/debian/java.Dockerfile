@@ -1,0 +1,60 @@
+# Java SDK image from Debian packages only (registry-free stand-in for
+# maven:*-eclipse-temurin-17): OpenJDK 17 (default-jdk-headless) + Maven 3.8.
+#
+# Paths: java/javac -> /usr/lib/jvm/default-java/bin (JAVA_HOME), mvn -> /usr/bin/mvn
+# (MAVEN_HOME /usr/share/maven, global settings /etc/maven/settings.xml).
+# Trust: Debian's JDK uses /etc/ssl/certs/java/cacerts (its lib/security/cacerts is
+# a symlink to it), which ca-certificates-java builds from the system store, so
+# the extra CAs are in it; the RUN below fails the build if one is missing.
+# Maven uses the JDK's default trust store: nothing else to configure.
+#
+# Build context: any folder holding `extra-ca/` with zero or more PEM *.crt files
+# (see ../README.md). By hand, from the repository root:
+#   docker build -f harness/images/debian/java.Dockerfile -t scoring-kit/debian-java:bookworm CONTEXT
+ARG BASE=scoring-kit/debian-base:bookworm
+FROM ${BASE}
+
+# >>> extra-ca (this block is the same in every Dockerfile of this folder)
+COPY extra-ca/ /tmp/extra-ca/
+
+# One RUN for all installs. First ca-certificates and the extra CAs: each
+# extra-ca/*.crt (PEM, may hold several certificates, e.g. a whole bundle) is
+# split into one certificate per file under /usr/local/share/ca-certificates/
+# extra-ca/, skipping certificates the system store already has, and activated
+# with update-ca-certificates. Only then the toolchain is installed, so its own
+# trust stores (Java's cacerts via ca-certificates-java, Mono's via
+# ca-certificates-mono) are built from the store that includes them.
+RUN set -eu; \
+    export DEBIAN_FRONTEND=noninteractive; \
+    apt-get update; \
+    apt-get install -y --no-install-recommends ca-certificates; \
+    d=/usr/local/share/ca-certificates/extra-ca; mkdir -p "$d"; \
+    for f in /tmp/extra-ca/*.crt; do \
+        [ -f "$f" ] || continue; \
+        awk -v d="$d" -v b="$(basename "$f" .crt)" -v sys=/etc/ssl/certs/ca-certificates.crt ' \
+            /-----BEGIN CERTIFICATE-----/ { inc = 1; pem = ""; body = "" } \
+            inc { pem = pem $0 "\n"; if ($0 !~ /-----/) { l = $0; gsub(/[ \t\r]/, "", l); body = body l } } \
+            inc && /-----END CERTIFICATE-----/ { inc = 0; \
+                if (FILENAME == sys) { seen[body] = 1; next } \
+                n++; if (body in seen) next; seen[body] = 1; k++; \
+                o = sprintf("%s/%s-%03d.crt", d, b, n); printf "%s", pem > o; close(o) } \
+            END { if (!n) { print "extra-ca: no PEM certificate in " FILENAME > "/dev/stderr"; exit 1 } \
+                  printf "extra-ca: %s: %d certificate(s), %d new\n", FILENAME, n, k }' /etc/ssl/certs/ca-certificates.crt "$f"; \
+    done; \
+    rm -rf /tmp/extra-ca; \
+    update-ca-certificates; \
+    apt-get install -y --no-install-recommends default-jdk-headless maven; \
+    rm -rf /var/lib/apt/lists/*; \
+    test "$(readlink -f /usr/lib/jvm/default-java/lib/security/cacerts)" = /etc/ssl/certs/java/cacerts; \
+    for c in "$d"/*.crt; do \
+        [ -f "$c" ] || continue; \
+        keytool -list -cacerts -storepass changeit -alias "debian:$(basename "$c" .crt).pem" >/dev/null \
+            || { echo "extra-ca: $c is not in Java's cacerts" >&2; exit 1; }; \
+    done; \
+    java -version; mvn -v
+# <<< extra-ca + toolchain
+
+ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
+    JAVA_HOME=/usr/lib/jvm/default-java \
+    MAVEN_HOME=/usr/share/maven
+CMD ["bash"]

@@ -1,0 +1,67 @@
+"""Talking to a running stub through its admin API (``/__admin/``)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import requests
+
+
+class StubUnavailable(Exception):
+    """The stub did not come up or stopped answering."""
+
+
+class StubControl:
+    def __init__(self, admin_url: str, timeout: float = 10.0) -> None:
+        self.admin_url = admin_url.rstrip("/")
+        self.timeout = timeout
+        self.http = requests.Session()
+        self.http.trust_env = False  # the stub is local: never through a proxy
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        url = f"{self.admin_url}/__admin{path}"
+        try:
+            resp = self.http.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.RequestException as exc:
+            raise StubUnavailable(f"stub admin API at {self.admin_url} did not answer: {exc}") from None
+        if resp.status_code >= 400:
+            raise StubUnavailable(f"stub admin API: {method} {path} -> {resp.status_code} {resp.text[:300]}")
+        return resp.json()
+
+    def wait_ready(self, deadline_seconds: float = 30.0, alive: Any = None) -> None:
+        """Poll the readiness route until it answers (``alive()`` False aborts)."""
+        deadline = time.monotonic() + deadline_seconds
+        last = ""
+        while time.monotonic() < deadline:
+            if alive is not None and not alive():
+                raise StubUnavailable("the stub exited during start-up")
+            try:
+                self._call("GET", "/health")
+                return
+            except StubUnavailable as exc:
+                last = str(exc)
+            time.sleep(0.1)
+        raise StubUnavailable(f"stub not ready after {deadline_seconds:g} s: {last}")
+
+    def prepare(self, service: str, auth: str) -> dict[str, str]:
+        """Reset a service, set its auth mode, and return its credentials."""
+        self._call("DELETE", f"/services/{service}")
+        described = self._call("PUT", f"/services/{service}/auth", json={"mode": auth})["auth"]
+        creds = {
+            "primary_key": described.get("primaryKey", ""),
+            "secondary_key": described.get("secondaryKey", ""),
+            "token": "",
+        }
+        if auth == "token":
+            creds["token"] = self._call("POST", f"/services/{service}/token")["accessToken"]
+        return creds
+
+    def add_fault(self, service: str, fault: dict) -> None:
+        self._call("POST", f"/services/{service}/faults", json=fault)
+
+    def journal(self, service: str) -> list[dict]:
+        return self._call("GET", "/requests", params={"service": service})["requests"]
+
+    def clear_faults(self, service: str) -> None:
+        self._call("DELETE", f"/services/{service}/faults")
