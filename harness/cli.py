@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
@@ -55,6 +56,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=[],
         help="use DIR as LANG's client folder instead of clients/LANG (e.g. a fixture or a doc sample)",
     )
+    run.add_argument(
+        "--run-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="kill a client run after at most this long (caps each scenario's own limit)",
+    )
     sub.add_parser("list", help="list languages and scenarios")
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
         argv = ["run", *argv]
@@ -62,8 +69,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def _with_client_overrides(languages: dict[str, catalog.Language], overrides: list[str]) -> dict:
-    from dataclasses import replace
-
     for item in overrides:
         name, sep, folder = item.partition("=")
         if not sep or name not in languages:
@@ -94,6 +99,10 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     chosen_scenarios = catalog.select(catalog.load_scenarios(), _names(args.scenario), "scenario")
     if args.jobs < 1:
         raise catalog.CatalogError("--jobs must be at least 1")
+    if args.run_timeout is not None:
+        if args.run_timeout <= 0:
+            raise catalog.CatalogError("--run-timeout must be a positive number of seconds")
+        chosen_scenarios = [replace(s, run_timeout=min(s.run_timeout, args.run_timeout)) for s in chosen_scenarios]
     results_dir = args.results.resolve()
     redactor = Redactor()
     backend = get_backend(args.backend)

@@ -7,6 +7,8 @@
 # a symlink to it), which ca-certificates-java builds from the system store, so
 # the extra CAs are in it; the RUN below fails the build if one is missing.
 # Maven uses the JDK's default trust store: nothing else to configure.
+# Another uid than root works: /etc/mavenrc points user.home at a writable folder
+# when the uid has no passwd entry (the local repository is then $HOME/.m2 or /tmp/.m2).
 #
 # Build context: any folder holding `extra-ca/` with zero or more PEM *.crt files
 # (see ../README.md). By hand, from the repository root:
@@ -51,7 +53,14 @@ RUN set -eu; \
         keytool -list -cacerts -storepass changeit -alias "debian:$(basename "$c" .crt).pem" >/dev/null \
             || { echo "extra-ca: $c is not in Java's cacerts" >&2; exit 1; }; \
     done; \
-    java -version; mvn -v
+    printf '%s\n' \
+        '# scoring-kit: a uid without a passwd entry gets user.home="?" from Java, so' \
+        '# Maven would use ./?/.m2; use $HOME instead, or /tmp when $HOME is not writable.' \
+        'if ! getent passwd "$(id -u)" >/dev/null 2>&1; then' \
+        '    _h=${HOME:-/tmp}; [ -w "$_h" ] || _h=/tmp' \
+        '    MAVEN_OPTS="-Duser.home=$_h ${MAVEN_OPTS:-}"' \
+        'fi' > /etc/mavenrc; \
+    java -version; mvn -B -v
 # <<< extra-ca + toolchain
 
 ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \

@@ -60,7 +60,7 @@ go build -o m . && ./m'
 
 check java "$P-java:$TAG" -- '
 javac -version
-mvn -v | head -n 1
+mvn -B -v
 mvn -B -q dependency:get -Dartifact=com.fasterxml.jackson.core:jackson-databind:2.17.2
 ls ~/.m2/repository/com/fasterxml/jackson/core/jackson-databind/2.17.2/jackson-databind-2.17.2.jar
 mkdir -p /tmp/j && cd /tmp/j
@@ -122,7 +122,9 @@ printf "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello go\"
 go build -o m . && ./m'
 check java-uid "$P-java:$TAG" --user 1234:1234 -w /tmp -- '
 printf "public class Hello { public static void main(String[] a) { System.out.println(\"hello java\"); } }\n" > Hello.java
-javac Hello.java && java -cp . Hello && mvn -v | head -n 1'
+javac Hello.java && java -cp . Hello && mvn -B -v
+mvn -B -q dependency:get -Dartifact=com.google.code.gson:gson:2.11.0
+ls /tmp/.m2/repository/com/google/code/gson/gson/2.11.0/gson-2.11.0.jar'
 check python-uid "$P-python:$TAG" --user 1234:1234 -- '
 python3 -m venv /tmp/v && /tmp/v/bin/pip install -q pyjwt && /tmp/v/bin/python -c "import jwt; print(jwt.__version__)"'
 check csharp-uid "$P-csharp:$TAG" --user 1234:1234 -w /tmp -- '

@@ -1,0 +1,69 @@
+"""The data files: the shipped ones load, broken ones fail with one clear message."""
+
+import pytest
+
+from harness import catalog
+
+
+def test_shipped_languages_and_scenarios_load():
+    languages = catalog.load_languages()
+    assert set(languages) >= {"csharp", "go", "java", "python"}
+    scenarios = catalog.load_scenarios()
+    assert set(scenarios) >= {"json-key", "json-no-auth", "json-token", "server-error", "bad-credentials", "timeout"}
+    for scenario in scenarios.values():
+        assert scenario.requests, f"{scenario.name} expects no request"
+        assert scenario.summary
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / f"{name}.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("summary = 'x'\ncolour = 1\n", "unknown key(s) colour"),
+        ("[stub]\nauth = 'magic'\n", "auth must be none, key or token"),
+        ("[expect]\nexit_code = 'sometimes'\n", "exit_code"),
+        ("[expect]\nstdout = 'loud'\n", "expect.stdout"),
+        ("[[expect.requests]]\nverb = 'POST'\n", "unknown key(s) verb"),
+        ("[[expect.requests]]\nbody.json_file = 'payloads/nope.json'\n", "nope.json"),
+        ("[expect.stderr]\npattern = '(['\n", "pattern"),
+        ("this is not toml", "bad.toml"),
+    ],
+)
+def test_broken_scenario_files_are_named(tmp_path, text, fragment):
+    with pytest.raises(catalog.CatalogError) as err:
+        catalog.load_scenario(write(tmp_path, "bad", text))
+    assert fragment in str(err.value)
+    assert "bad.toml" in str(err.value)
+
+
+def test_broken_language_files_are_named(tmp_path):
+    with pytest.raises(catalog.CatalogError, match="client folder clients/nope does not exist"):
+        catalog.load_language(write(tmp_path, "x", "client = 'clients/nope'\n"))
+    with pytest.raises(catalog.CatalogError, match="missing 'run'"):
+        catalog.load_language(write(tmp_path, "y", "client = 'clients/go'\n[[local]]\nname = 'a'\nbuild = []\n"))
+    with pytest.raises(catalog.CatalogError, match="non-empty list of strings"):
+        catalog.load_language(write(tmp_path, "z", "client = 'clients/go'\n[[local]]\nname='a'\nbuild=[]\nrun='go'\n"))
+
+
+def test_missing_toolchain_commands_are_listed():
+    chain = catalog.Toolchain("t", ("definitely-not-a-command-xyz",), (), ("x",), files=("/no/such/file",))
+    assert chain.missing() == ["definitely-not-a-command-xyz", "/no/such/file"]
+
+
+def test_select_keeps_catalogue_order_and_refuses_unknown_names():
+    items = {"a": 1, "b": 2, "c": 3}
+    assert catalog.select(items, ["c", "a"], "language") == [1, 3]
+    assert catalog.select(items, None, "language") == [1, 2, 3]
+    with pytest.raises(catalog.CatalogError, match="unknown language"):
+        catalog.select(items, ["d"], "language")
+
+
+def test_render_fills_placeholders_and_refuses_unknown_ones():
+    assert catalog.render({"h": ["Bearer {key}"], "n": 1}, {"key": "k"}) == {"h": ["Bearer k"], "n": 1}
+    with pytest.raises(catalog.CatalogError, match="unknown placeholder {nope}"):
+        catalog.render("x {nope}", {"key": "k"})

@@ -1,0 +1,164 @@
+"""Unit tests of the checks: each can fail, and says why."""
+
+import json
+
+import pytest
+
+from harness.checks import Check, RunResult, check_requests, check_run, compare_json, json_differences
+
+
+def entry(
+    headers=(("Content-Type", "application/json"),),
+    body='{"data": [[1, 2]]}',
+    method="POST",
+    path="/api/v1/service/s/score",
+    status=200,
+    response_body="[1.5]",
+):
+    return {
+        "method": method,
+        "path": path,
+        "query": "",
+        "headers": [list(h) for h in headers],
+        "body": body,
+        "bodyEncoding": "utf-8",
+        "response": {"status": status, "headers": {}, "body": response_body},
+    }
+
+
+EXPECTED = {
+    "method": "POST",
+    "path": "/api/v1/service/s/score",
+    "headers": {"Content-Type": "application/json"},
+    "forbidden_headers": ["Authorization"],
+    "body": {"json": {"data": [[1, 2]]}},
+}
+
+
+def failing(checks: list[Check]) -> dict[str, Check]:
+    return {c.name: c for c in checks if not c.ok}
+
+
+@pytest.mark.parametrize("a, b", [(1, 1.0), (0.1, 0.1), ({"a": 1, "b": [2]}, {"b": [2.0], "a": 1}), (-0.0, 0.0)])
+def test_equal_json_has_no_differences(a, b):
+    assert json_differences(a, b) == []
+
+
+@pytest.mark.parametrize(
+    "expected, received, message",
+    [
+        (0.1, 0.1000000001, "$: expected 0.1, received 0.1000000001"),
+        ({"data": [[1, 2]]}, {"data": [[1, 3]]}, "$.data[0][1]: expected 2.0, received 3.0"),
+        ({"data": 1}, {}, "$.data: missing"),
+        ({}, {"x": 1}, "$.x: not expected, received 1.0"),
+        ([1, 2], [1], "$: expected 2 items, received 1"),
+        ({"a": 1}, {"a": "1"}, '$.a: expected 1.0 (number), received "1" (string)'),
+        (True, 1, "$: expected true (boolean), received 1.0 (number)"),
+    ],
+)
+def test_json_differences_name_the_path(expected, received, message):
+    assert message in json_differences(expected, received)
+
+
+def test_compare_json_reports_invalid_json_and_a_diff():
+    bad = compare_json("stdout", [1.5], "not json")
+    assert not bad.ok and "not JSON" in bad.detail
+    diff = compare_json("stdout", [217.67980824029587], "[217.68]")
+    assert not diff.ok
+    assert "$[0]: expected 217.67980824029587, received 217.68" in diff.detail
+    assert "-  217.67980824029587" in diff.detail and "+  217.68" in diff.detail
+
+
+def test_correct_request_passes_every_check():
+    checks = check_requests([EXPECTED], [entry()], allow_retries=False)
+    assert all(c.ok for c in checks)
+    assert {c.name for c in checks} >= {
+        "#1 method",
+        "#1 path",
+        "#1 header Content-Type",
+        "#1 no header Authorization",
+        "#1 body",
+        "requests received",
+    }
+
+
+def test_header_names_are_case_insensitive_values_exact():
+    ok = check_requests([EXPECTED], [entry(headers=[("content-type", "application/json")])], False)
+    assert not failing(ok)
+    bad = failing(
+        check_requests([EXPECTED], [entry(headers=[("Content-Type", "application/json; charset=utf-8")])], False)
+    )
+    assert bad["#1 header Content-Type"].received == "application/json; charset=utf-8"
+
+
+def test_missing_header_is_named():
+    bad = failing(check_requests([EXPECTED], [entry(headers=[])], False))
+    check = bad["#1 header Content-Type"]
+    assert check.expected == "application/json" and check.received == "(not sent)"
+    assert "not present" in check.detail
+
+
+def test_forbidden_header_is_reported():
+    bad = failing(
+        check_requests(
+            [EXPECTED], [entry(headers=[("Content-Type", "application/json"), ("authorization", "Bearer x")])], False
+        )
+    )
+    assert bad["#1 no header Authorization"].received == "Bearer x"
+
+
+def test_wrong_method_path_and_body_are_reported():
+    bad = failing(check_requests([EXPECTED], [entry(method="PUT", path="/score", body='{"data": [[1, 2.5]]}')], False))
+    assert bad["#1 method"].received == "PUT"
+    assert bad["#1 path"].received == "/score"
+    assert "$.data[0][1]: expected 2.0, received 2.5" in bad["#1 body"].detail
+
+
+def test_request_count_and_retries():
+    assert failing(check_requests([EXPECTED], [], False))["#1 request"].received == "nothing received"
+    two = [entry(), entry()]
+    assert "requests received" in failing(check_requests([EXPECTED], two, allow_retries=False))
+    assert not failing(check_requests([EXPECTED], two, allow_retries=True))
+    # A retry must be the same request as the first.
+    retry_bad = failing(check_requests([EXPECTED], [entry(), entry(headers=[])], allow_retries=True))
+    assert "#2 (retry) header Content-Type" in retry_bad
+
+
+def run(exit_code=0, stdout="", stderr="", seconds=0.1, killed=False):
+    return RunResult(exit_code, stdout, stderr, seconds, killed)
+
+
+def test_stdout_must_be_what_the_service_answered():
+    answered = [entry(response_body="[217.67980824029587, 224.78900903887745]")]
+    expect = {"exit_code": 0, "stdout": "response-json"}
+    assert not failing(check_run(expect, run(stdout="[217.67980824029587,224.78900903887745]\n"), answered, 60))
+    bad = failing(check_run(expect, run(stdout="[217.68, 224.79]\n"), answered, 60))
+    assert "$[0]: expected 217.67980824029587, received 217.68" in bad["stdout"].detail
+
+
+def test_exit_code_rules():
+    assert failing(check_run({"exit_code": 0}, run(exit_code=1), [], 60))["exit code"].received == "1"
+    assert failing(check_run({"exit_code": "nonzero"}, run(exit_code=0), [], 60))["exit code"].expected == "non-zero"
+    assert not failing(check_run({"exit_code": "nonzero"}, run(exit_code=3), [], 60))
+
+
+def test_killed_client_is_reported():
+    bad = failing(check_run({"exit_code": 0}, run(exit_code=None, seconds=5.0, killed=True), [], 5))
+    assert "killed after 5.0 s" in bad["finished"].received
+
+
+def test_stderr_rules():
+    answered = [entry(status=503, response_body=json.dumps({"status_code": 503, "message": "down"}))]
+    expect = {"exit_code": "nonzero", "stderr": {"one_line": True, "mentions_response": True}}
+    assert not failing(check_run(expect, run(1, stderr="error: HTTP 503 Service Unavailable: down\n"), answered, 60))
+    bad = failing(
+        check_run(expect, run(1, stderr="Traceback (most recent call last):\n  ...\nRuntimeError: 503\n"), answered, 60)
+    )
+    assert bad["stderr is one line"].received == "3 lines"
+    assert "'down'" in bad["stderr names the answer"].detail
+    assert not failing(check_run({"stderr": {"pattern": "(?i)timed out"}}, run(stderr="Request TIMED OUT"), [], 60))
+    assert failing(check_run({"stderr": {"pattern": "(?i)timed out"}}, run(stderr="boom"), [], 60))
+
+
+def test_duration_limit():
+    assert failing(check_run({"max_seconds": 12}, run(1, seconds=15.2), [], 60))["duration"].received == "15.2 s"

@@ -1,0 +1,121 @@
+"""Deliberately broken clients: each fault is caught by the right check, with a diff."""
+
+import os
+import shutil
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.harness.conftest import FIXTURES
+
+
+def broken(name: str) -> str:
+    return f"python={FIXTURES / name}"
+
+
+def test_missing_content_type_names_the_header(harness):
+    run = harness("-l", "python", "-s", "json-key", "--client", broken("no-content-type"))
+    assert run.code == 1
+    bad = run.failed_checks("python", "json-key")
+    assert bad["#1 header Content-Type"]["received"] == "(not sent)"
+    assert bad["#1 header Content-Type"]["expected"] == "application/json"
+    assert "✘ FAIL" in run.out and "#1 header Content-Type" in run.out and "header is not present" in run.out
+
+
+def test_wrong_auth_scheme_shows_expected_and_received_masked(harness):
+    run = harness("-l", "python", "-s", "json-key", "--client", broken("wrong-auth-scheme"))
+    check = run.failed_checks("python", "json-key")["#1 header Authorization"]
+    assert check["expected"].startswith("Bearer ****") and check["received"].startswith("Token ****")
+    assert "#1 header Authorization" in run.out
+
+
+def test_wrong_body_names_the_json_path(harness):
+    run = harness("-l", "python", "-s", "json-no-auth", "--client", broken("wrong-body"))
+    detail = run.failed_checks("python", "json-no-auth")["#1 body"]["detail"]
+    assert "$.data[1][3]: expected 0.0528581912385822, received 0.052858" in detail
+    assert "$.data[1][3]" in run.out
+
+
+def test_wrong_number_printed_is_a_stdout_diff(harness):
+    run = harness("-l", "python", "-s", "json-no-auth", "--client", broken("wrong-number"))
+    bad = run.failed_checks("python", "json-no-auth")
+    assert set(bad) == {"stdout"}
+    assert "$[0]: expected 217.67980824029587, received 217.68" in bad["stdout"]["detail"]
+
+
+def test_hung_client_is_killed_at_the_timeout(harness):
+    run = harness("-l", "python", "-s", "json-no-auth", "--run-timeout", "3", "--client", broken("hang"))
+    assert run.code == 1
+    bad = run.failed_checks("python", "json-no-auth")
+    assert "killed after" in bad["finished"]["received"]
+    assert run.cell("python", "json-no-auth")["run"]["killed"] is True
+
+
+def test_client_that_hides_errors_fails_server_error(harness):
+    run = harness("-l", "python", "-s", "server-error", "--client", broken("ignores-errors"))
+    bad = run.failed_checks("python", "server-error")
+    assert bad["exit code"]["expected"] == "non-zero" and bad["exit code"]["received"] == "0"
+
+
+def test_stack_trace_is_not_one_clear_line(harness):
+    run = harness("-l", "python", "-s", "bad-credentials", "--client", broken("stack-trace"))
+    bad = run.failed_checks("python", "bad-credentials")
+    assert "stderr is one line" in bad
+    assert "Traceback" in bad["stderr is one line"]["detail"]
+
+
+def test_build_failure_shows_the_compiler_message(harness):
+    run = harness("-l", "go", "-s", "json-key", "--client", f"go={FIXTURES / 'go-build-failure'}")
+    assert run.code == 1
+    go = run.results["languages"][0]
+    assert go["status"] == "build-failed"
+    assert "main.go:7" in go["message"] and "cannot use" in go["message"]
+    assert "build-failed" in run.out and "cannot use" in run.out
+
+
+def test_missing_toolchain_names_what_to_install_and_fails(harness, tmp_path):
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    env = {**os.environ, "PATH": str(empty)}
+    run = harness("-l", "go", "-s", "json-key", env=env)
+    assert run.code == 1
+    go = run.results["languages"][0]
+    assert go["status"] == "missing-toolchain"
+    assert "apt-get install -y golang-go" in go["message"]
+    assert run.cell("go", "json-key")["status"] == "fail"
+
+
+def test_breaking_one_real_client_turns_only_its_cells_red(harness, tmp_path):
+    """Drop the Content-Type header from the Go sample: only the Go cells fail, and say why."""
+    client = tmp_path / "go"
+    shutil.copytree(ROOT / "clients" / "go", client)
+    source = (client / "main.go").read_text()
+    lines = [ln for ln in source.splitlines(keepends=True) if '"Content-Type"' not in ln]
+    assert len(lines) == len(source.splitlines()) - 1, "expected one Content-Type line in clients/go/main.go"
+    (client / "main.go").write_text("".join(lines))
+    run = harness("-l", "go,python", "-s", "json-key,json-no-auth", "--client", f"go={client}")
+    assert run.code == 1
+    statuses = {(c["language"], c["scenario"]): c["status"] for lang in run.results["languages"] for c in lang["cells"]}
+    assert statuses == {
+        ("go", "json-key"): "fail",
+        ("go", "json-no-auth"): "fail",
+        ("python", "json-key"): "pass",
+        ("python", "json-no-auth"): "pass",
+    }
+    assert "#1 header Content-Type" in run.failed_checks("go", "json-key")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["-l", "cobol"], "unknown language(s): cobol"),
+        (["-s", "nope"], "unknown scenario(s): nope"),
+        (["--client", "go"], "--client takes LANG=DIR"),
+        (["--jobs", "0"], "--jobs must be at least 1"),
+    ],
+)
+def test_bad_requests_are_one_line_and_exit_2(harness, args, message):
+    run = harness(*args)
+    assert run.code == 2
+    assert run.err.strip().count("\n") == 0
+    assert message in run.err
