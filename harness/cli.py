@@ -2,6 +2,7 @@
 
     python -m harness [run] [--language L] [--scenario S] [--backend local] ...
     python -m harness list
+    python -m harness summary results/*/results.json
 
 Exit status: 0 when every selected cell passes, 1 when any fails, 2 when the
 request itself is wrong (unknown language, bad data file, stub won't start).
@@ -10,6 +11,7 @@ request itself is wrong (unknown language, bad data file, stub won't start).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from dataclasses import replace
@@ -63,6 +65,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="kill a client run after at most this long (caps each scenario's own limit)",
     )
     sub.add_parser("list", help="list languages and scenarios")
+    summary = sub.add_parser("summary", help="one matrix table over saved results.json files")
+    summary.add_argument("files", nargs="*", type=Path, help="results.json files")
+    summary.add_argument("--since", type=float, default=0.0, help="ignore files older than this Unix time")
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
         argv = ["run", *argv]
     return parser.parse_args(argv)
@@ -115,9 +120,26 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         matrix = runner.run_matrix(chosen_langs, chosen_scenarios, backend, results_dir, args.jobs, redactor, progress)
     finally:
         backend.close()
-    report.write_json(matrix, redactor)
-    report.print_report(matrix, console, redactor)
+    doc = report.to_json(matrix, redactor)
+    report.print_report(doc, console, report.write_json(doc, results_dir))
     return 0 if matrix.ok else 1
+
+
+def cmd_summary(args: argparse.Namespace, console: Console) -> int:
+    """One table over saved results files, e.g. one per language from CI jobs."""
+    docs = []
+    for path in args.files:
+        if args.since and path.stat().st_mtime < args.since:
+            continue
+        try:
+            docs.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:
+            raise catalog.CatalogError(f"cannot read results file {path}: {exc}") from None
+    if not docs:
+        raise catalog.CatalogError("no results files to summarise" + (" from this run" if args.since else ""))
+    doc = report.merge(docs)
+    report.print_summary(doc, console)
+    return 0 if doc["ok"] else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -127,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "list":
             return cmd_list(console)
+        if args.command == "summary":
+            return cmd_summary(args, console)
         return cmd_run(args, console)
     except (catalog.CatalogError, StubUnavailable) as exc:
         print(f"harness: error: {exc}", file=sys.stderr)

@@ -1,0 +1,56 @@
+"""Sessions of this project.
+
+nox -s conformance                          # the full matrix, one session per language, then one table
+nox -s "conformance(language='go')"         # one language
+nox -s conformance -- --scenario json-key   # arguments after -- go to `python -m harness run`
+nox -s tests                                # the test suite
+nox -s lint                                 # ruff over the Python code
+"""
+
+import pathlib
+import time
+
+import nox
+
+ROOT = pathlib.Path(__file__).parent
+# Languages are data files; adding one adds a session.
+LANGUAGES = sorted(p.stem for p in (ROOT / "harness" / "languages").glob("*.toml"))
+STARTED = time.time()
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["conformance"]
+
+
+@nox.session
+@nox.parametrize("language", LANGUAGES)
+def conformance(session: nox.Session, language: str) -> None:
+    """Build one language's client and run every scenario against the stub."""
+    session.install("-r", "requirements.txt")
+    # Queued once, after the language sessions: one table over all of them.
+    session.notify("matrix", posargs=["--since", str(STARTED)])
+    session.run(
+        "python", "-m", "harness", "run", "--language", language, "--results", f"results/{language}", *session.posargs
+    )
+
+
+@nox.session
+def matrix(session: nox.Session) -> None:
+    """The language x scenario table over the results in results/*/results.json."""
+    session.install("-r", "requirements.txt")
+    files = sorted(str(p) for p in (ROOT / "results").glob("*/results.json"))
+    session.run("python", "-m", "harness", "summary", *files, *session.posargs)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The whole test suite (unit, stub, harness and the end-to-end matrix)."""
+    session.install("-r", "requirements-test.txt")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    session.install("ruff==0.17.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
