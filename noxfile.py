@@ -54,3 +54,10 @@ def lint(session: nox.Session) -> None:
     session.install("ruff==0.17.6")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Stub vs the real Azure ML inference server (needs wrk: apt-get install wrk)."""
+    session.install("-r", "requirements.txt", "azureml-inference-server-http==1.5.1")
+    session.run("python", "bench/stub_throughput.py", *session.posargs)
