@@ -31,11 +31,6 @@ type scoringRequest struct {
 	Data [][]float64 `json:"data"`
 }
 
-// errorResponse is the body of a failed call, e.g. {"status_code": 401, "message": "..."}.
-type errorResponse struct {
-	Message string `json:"message"`
-}
-
 // Two rows of ten features each, so the service returns two predictions.
 var rows = [][]float64{
 	{0.0199132141783263, 0.0506801187398187, 0.104808689473925, 0.0700725447072635, -0.0359677812752396,
@@ -99,14 +94,14 @@ func score(uri, key string, timeout time.Duration) ([]float64, error) {
 		defer resp.Body.Close()
 		body, err = io.ReadAll(resp.Body)
 	}
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return nil, fmt.Errorf("no response from %s within %g s", uri, timeout.Seconds())
-	}
-	var urlErr *url.Error
-	if errors.As(err, &urlErr) {
-		err = urlErr.Err // drop the `Post "<uri>":` prefix
-	}
 	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("no response from %s within %g s", uri, timeout.Seconds())
+		}
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			err = urlErr.Err // drop the `Post "<uri>":` prefix
+		}
 		return nil, fmt.Errorf("cannot reach %s: %v", uri, err)
 	}
 
@@ -116,7 +111,8 @@ func score(uri, key string, timeout time.Duration) ([]float64, error) {
 	var predictions []float64
 	if err := json.Unmarshal(body, &predictions); err != nil {
 		return nil, fmt.Errorf("unexpected response from %s: %v", uri, err)
-	} else if predictions == nil {
+	}
+	if predictions == nil { // the body was null
 		return nil, fmt.Errorf("unexpected response from %s: expected a JSON array of numbers", uri)
 	}
 	return predictions, nil
@@ -125,7 +121,9 @@ func score(uri, key string, timeout time.Duration) ([]float64, error) {
 // detail returns ": " and the message of a JSON error body, else the body
 // text, on one line and cut to 200 characters; or "" for an empty body.
 func detail(body []byte) string {
-	var e errorResponse
+	var e struct { // e.g. {"status_code": 401, "message": "missing or invalid key"}
+		Message string `json:"message"`
+	}
 	text := string(body)
 	if json.Unmarshal(body, &e) == nil && e.Message != "" {
 		text = e.Message

@@ -1,0 +1,167 @@
+// Calls a model deployed as a web service and prints its predictions.
+//
+// Environment variables:
+//   SCORING_URI      (required) scoring URI of the web service, for example
+//                    http://127.0.0.1:5001/api/v1/service/myservice/score
+//   SCORING_KEY      (optional) key or token; sent as "Authorization: Bearer <key>"
+//   SCORING_TIMEOUT  (optional) seconds to wait for the whole call, default 30
+//
+// Exit status: 0 success, 1 the call failed, 2 bad configuration.
+using System;
+using System.Globalization;
+using System.Linq;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Threading.Tasks;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+
+namespace ScoringClient
+{
+    // The body the service expects: one row of features per prediction.
+    internal class ScoringRequest
+    {
+        [JsonProperty("data")]
+        public double[][] Data { get; set; }
+    }
+
+    // A call that got an answer, but not predictions; the message is one line for the user.
+    internal class ScoringException : Exception
+    {
+        public ScoringException(string message) : base(message) { }
+    }
+
+    internal static class Program
+    {
+        // Two rows of ten features each, so the service returns two predictions.
+        private static readonly double[][] Rows =
+        {
+            new[]
+            {
+                0.0199132141783263, 0.0506801187398187, 0.104808689473925, 0.0700725447072635, -0.0359677812752396,
+                -0.0266789028311707, -0.0249926566315915, -0.00259226199818282, 0.00371173823343597, 0.0403433716478807,
+            },
+            new[]
+            {
+                -0.0127796318808497, -0.044641636506989, 0.0606183944448076, 0.0528581912385822, 0.0479653430750293,
+                0.0293746718291555, -0.0176293810234174, 0.0343088588777263, 0.0702112981933102, 0.00720651632920303,
+            },
+        };
+
+        // A synchronous Main that waits for the async code also builds with Mono's mcs (C# 7).
+        // Environment.Exit, rather than returning the status, because Mono sometimes hangs on
+        // the way out after an HttpClient call.
+        private static void Main() => Environment.Exit(RunAsync().GetAwaiter().GetResult());
+
+        private static async Task<int> RunAsync()
+        {
+            string uriText = Environment.GetEnvironmentVariable("SCORING_URI");
+            if (string.IsNullOrEmpty(uriText))
+                return Fail(2, "set SCORING_URI to the scoring URI of your web service");
+            Uri uri;
+            if (!Uri.TryCreate(uriText, UriKind.Absolute, out uri)
+                || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                return Fail(2, $"SCORING_URI must be an http:// or https:// URL, not \"{uriText}\"");
+            string key = Environment.GetEnvironmentVariable("SCORING_KEY");
+            string timeoutText = Environment.GetEnvironmentVariable("SCORING_TIMEOUT");
+            if (string.IsNullOrEmpty(timeoutText))
+                timeoutText = "30";
+            double seconds;
+            if (!double.TryParse(timeoutText, NumberStyles.Float, CultureInfo.InvariantCulture, out seconds)
+                || !(seconds > 0 && seconds <= 86400)) // also rejects NaN
+                return Fail(2, $"SCORING_TIMEOUT must be 0 < seconds <= 86400, not \"{timeoutText}\"");
+
+            // HttpClient.Timeout covers connecting, sending and reading the whole response.
+            // Redirects are not followed: a redirected POST would be resent as a GET.
+            var handler = new HttpClientHandler { AllowAutoRedirect = false };
+            var timeout = TimeSpan.FromTicks(Math.Max(1, (long)(seconds * TimeSpan.TicksPerSecond)));
+            using (var client = new HttpClient(handler) { Timeout = timeout })
+            {
+                try
+                {
+                    double[] predictions = await ScoreAsync(client, uri, key);
+                    Console.WriteLine(JsonConvert.SerializeObject(predictions)); // one JSON array
+                    return 0;
+                }
+                catch (TaskCanceledException)
+                {
+                    return Fail(1, $"no response from {uriText} within {timeoutText} s");
+                }
+                catch (HttpRequestException e)
+                {
+                    return Fail(1, $"cannot reach {uriText}: {e.GetBaseException().Message}");
+                }
+                catch (ScoringException e)
+                {
+                    return Fail(1, e.Message);
+                }
+            }
+        }
+
+        // Sends the rows to the service in one POST and returns one prediction per row.
+        private static async Task<double[]> ScoreAsync(HttpClient client, Uri uri, string key)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, uri);
+            request.Content = new StringContent(JsonConvert.SerializeObject(new ScoringRequest { Data = Rows }));
+            // StringContent says "text/plain; charset=utf-8"; the service expects exactly this:
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            if (!string.IsNullOrEmpty(key))
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+
+            using (HttpResponseMessage response = await client.SendAsync(request))
+            {
+                string body = await response.Content.ReadAsStringAsync();
+                if (!response.IsSuccessStatusCode)
+                {
+                    int status = (int)response.StatusCode;
+                    throw new ScoringException($"HTTP {status} {response.ReasonPhrase}{Detail(body)}");
+                }
+                string problem = "expected a JSON array of numbers";
+                try
+                {
+                    // The service answers with one prediction per row.
+                    var array = JToken.Parse(body) as JArray;
+                    if (array != null && array.All(IsFiniteNumber))
+                        return array.Select(token => (double)token).ToArray();
+                }
+                catch (JsonException e)
+                {
+                    problem = e.Message;
+                }
+                throw new ScoringException($"unexpected response from {uri.OriginalString}: {problem}");
+            }
+        }
+
+        private static bool IsFiniteNumber(JToken token) =>
+            (token.Type == JTokenType.Integer || token.Type == JTokenType.Float)
+            && !double.IsNaN((double)token) && !double.IsInfinity((double)token);
+
+        // ": " and the "message" of a JSON error body, else the body text, on one line
+        // and cut to 200 characters; "" for an empty body.
+        private static string Detail(string body)
+        {
+            string text = body;
+            try
+            {
+                // {"status_code": 401, "message": "missing or invalid key"}
+                JToken message = (JToken.Parse(body) as JObject)?["message"];
+                if (message != null && message.Type == JTokenType.String && ((string)message).Trim().Length > 0)
+                    text = (string)message;
+            }
+            catch (JsonException)
+            {
+                // not JSON: use the body text
+            }
+            text = string.Join(" ", text.Split((char[])null, StringSplitOptions.RemoveEmptyEntries));
+            if (text.Length > 200)
+                text = text.Substring(0, 200);
+            return text.Length == 0 ? "" : ": " + text;
+        }
+
+        private static int Fail(int status, string message)
+        {
+            Console.Error.WriteLine("error: " + message);
+            return status;
+        }
+    }
+}

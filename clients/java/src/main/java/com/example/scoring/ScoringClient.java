@@ -1,0 +1,182 @@
+package com.example.scoring;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.channels.UnresolvedAddressException;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Calls a model deployed as a web service and prints its predictions.
+ *
+ * <p>Environment variables:
+ * <pre>
+ *   SCORING_URI      (required) scoring URI of the web service, for example
+ *                    http://127.0.0.1:5001/api/v1/service/myservice/score
+ *   SCORING_KEY      (optional) key or token; sent as "Authorization: Bearer &lt;key&gt;"
+ *   SCORING_TIMEOUT  (optional) seconds to wait for the whole call, default 30
+ * </pre>
+ * Exit status: 0 success, 1 the call failed, 2 bad configuration.
+ */
+public final class ScoringClient {
+    /** Two rows of ten features each, so the service returns two predictions. */
+    private static final double[][] ROWS = {
+        {0.0199132141783263, 0.0506801187398187, 0.104808689473925, 0.0700725447072635, -0.0359677812752396,
+         -0.0266789028311707, -0.0249926566315915, -0.00259226199818282, 0.00371173823343597, 0.0403433716478807},
+        {-0.0127796318808497, -0.044641636506989, 0.0606183944448076, 0.0528581912385822, 0.0479653430750293,
+         0.0293746718291555, -0.0176293810234174, 0.0343088588777263, 0.0702112981933102, 0.00720651632920303},
+    };
+
+    /** The body the service expects: one row of features per prediction. */
+    record ScoringRequest(double[][] data) {}
+
+    /** Strict JSON: no "1" read as 1.0, no null read as 0.0, nothing after the value. */
+    private static final JsonMapper MAPPER = JsonMapper.builder()
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
+    // HTTP/1.1 avoids the h2c upgrade headers some servers reject. Redirects are not followed.
+    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    /** java.net.http does not expose the reason phrase the server sent, so name the common ones. */
+    private static final Map<Integer, String> REASONS = Map.of(400, "Bad Request", 401, "Unauthorized",
+            403, "Forbidden", 404, "Not Found", 408, "Request Timeout", 429, "Too Many Requests",
+            500, "Internal Server Error", 502, "Bad Gateway", 503, "Service Unavailable", 504, "Gateway Timeout");
+
+    /** A call that got an answer, but not predictions; the message is one line for the user. */
+    static final class ScoringException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        ScoringException(String message) {
+            super(message);
+        }
+    }
+
+    public static void main(String[] args) throws IOException, InterruptedException {
+        System.exit(run());
+    }
+
+    static int run() throws IOException, InterruptedException {
+        String uri = System.getenv("SCORING_URI");
+        if (uri == null || uri.isEmpty()) {
+            return fail(2, "set SCORING_URI to the scoring URI of your web service");
+        }
+        HttpRequest.Builder request;
+        try {
+            request = HttpRequest.newBuilder(URI.create(uri)); // accepts only http(s) URIs with a host
+        } catch (IllegalArgumentException e) {
+            return fail(2, "SCORING_URI must be an http:// or https:// URL, not \"" + uri + "\"");
+        }
+        String key = System.getenv("SCORING_KEY");
+        if (key != null && !key.isEmpty()) {
+            try {
+                request.header("Authorization", "Bearer " + key);
+            } catch (IllegalArgumentException e) {
+                return fail(2, "SCORING_KEY has characters that cannot be sent in an HTTP header");
+            }
+        }
+        String timeout = System.getenv().getOrDefault("SCORING_TIMEOUT", "");
+        timeout = timeout.isEmpty() ? "30" : timeout;
+        double seconds;
+        try {
+            seconds = Double.parseDouble(timeout);
+        } catch (NumberFormatException e) {
+            seconds = 0;
+        }
+        if (!(seconds > 0 && seconds <= 86400)) { // also rejects NaN
+            return fail(2, "SCORING_TIMEOUT must be 0 < seconds <= 86400, not \"" + timeout + "\"");
+        }
+        request.header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(MAPPER.writeValueAsString(new ScoringRequest(ROWS))));
+
+        try {
+            double[] predictions = score(request.build(), (long) (seconds * 1e9));
+            System.out.println(MAPPER.writeValueAsString(predictions)); // one JSON array
+            return 0;
+        } catch (TimeoutException e) {
+            return fail(1, "no response from " + uri + " within " + timeout + " s");
+        } catch (IOException e) {
+            return fail(1, "cannot reach " + uri + ": " + reason(e));
+        } catch (ScoringException e) {
+            return fail(1, e.getMessage());
+        }
+    }
+
+    /** Sends the request once and returns the service's predictions, one per row. */
+    static double[] score(HttpRequest request, long timeoutNanos)
+            throws IOException, InterruptedException, TimeoutException, ScoringException {
+        // One deadline for connecting, sending and reading the whole response
+        // (HttpRequest.timeout() would stop counting once the headers arrive).
+        CompletableFuture<HttpResponse<String>> call = CLIENT.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response;
+        try {
+            response = call.get(timeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } finally {
+            call.cancel(true);
+        }
+
+        int status = response.statusCode();
+        if (status < 200 || status > 299) {
+            String detail = detail(response.body());
+            throw new ScoringException(("HTTP " + status + " " + REASONS.getOrDefault(status, "")).strip()
+                    + (detail.isEmpty() ? "" : ": " + detail));
+        }
+        String problem;
+        try {
+            double[] predictions = MAPPER.readValue(response.body(), double[].class);
+            if (predictions != null) {
+                return predictions;
+            }
+            problem = "expected a JSON array of numbers"; // the body was null
+        } catch (JsonProcessingException e) {
+            problem = e.getOriginalMessage();
+        }
+        throw new ScoringException("unexpected response from " + request.uri() + ": " + problem);
+    }
+
+    /** The "message" of a JSON error body, else the body text, on one line and cut to 200 characters. */
+    private static String detail(String body) {
+        String text = body;
+        try {
+            JsonNode message = MAPPER.readTree(body).path("message"); // {"status_code": 401, "message": "..."}
+            if (message.isTextual() && !message.asText().isBlank()) {
+                text = message.asText();
+            }
+        } catch (JsonProcessingException e) {
+            // not JSON: use the body text
+        }
+        text = text.strip().replaceAll("\\s+", " ");
+        return text.length() > 200 ? text.substring(0, 200) : text;
+    }
+
+    /** A short reason for a failed connection; Java 17 often gives no message. */
+    private static String reason(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof UnresolvedAddressException) {
+                return "unknown host";
+            } else if (t.getMessage() != null) {
+                return t.getMessage();
+            }
+        }
+        return "connection failed";
+    }
+
+    private static int fail(int status, String message) {
+        System.err.println("error: " + message);
+        return status;
+    }
+}
