@@ -19,35 +19,19 @@
 ARG BASE=scoring-kit/debian-base:bookworm
 FROM ${BASE}
 
-# >>> extra-ca (this block is the same in every Dockerfile of this folder)
+# >>> extra-ca: the build context holds extra-ca/ (zero or more PEM *.crt)
+# and extra-ca.sh, which makes the system store trust them (../README.md).
 COPY extra-ca/ /tmp/extra-ca/
+COPY extra-ca.sh /tmp/extra-ca.sh
 
-# One RUN for all installs. First ca-certificates and the extra CAs: each
-# extra-ca/*.crt (PEM, may hold several certificates, e.g. a whole bundle) is
-# split into one certificate per file under /usr/local/share/ca-certificates/
-# extra-ca/, skipping certificates the system store already has, and activated
-# with update-ca-certificates. Only then the toolchain is installed, so its own
-# trust stores (Java's cacerts via ca-certificates-java, Mono's via
-# ca-certificates-mono) are built from the store that includes them.
+# One RUN for all installs: the extra CAs first, so the toolchain's own trust
+# stores (Java's cacerts via ca-certificates-java, Mono's via
+# ca-certificates-mono) are built from a store that includes them.
 RUN set -eu; \
     export DEBIAN_FRONTEND=noninteractive; \
     apt-get update; \
     apt-get install -y --no-install-recommends ca-certificates; \
-    d=/usr/local/share/ca-certificates/extra-ca; mkdir -p "$d"; \
-    for f in /tmp/extra-ca/*.crt; do \
-        [ -f "$f" ] || continue; \
-        awk -v d="$d" -v b="$(basename "$f" .crt)" -v sys=/etc/ssl/certs/ca-certificates.crt ' \
-            /-----BEGIN CERTIFICATE-----/ { inc = 1; pem = ""; body = "" } \
-            inc { pem = pem $0 "\n"; if ($0 !~ /-----/) { l = $0; gsub(/[ \t\r]/, "", l); body = body l } } \
-            inc && /-----END CERTIFICATE-----/ { inc = 0; \
-                if (FILENAME == sys) { seen[body] = 1; next } \
-                n++; if (body in seen) next; seen[body] = 1; k++; \
-                o = sprintf("%s/%s-%03d.crt", d, b, n); printf "%s", pem > o; close(o) } \
-            END { if (!n) { print "extra-ca: no PEM certificate in " FILENAME > "/dev/stderr"; exit 1 } \
-                  printf "extra-ca: %s: %d certificate(s), %d new\n", FILENAME, n, k }' /etc/ssl/certs/ca-certificates.crt "$f"; \
-    done; \
-    rm -rf /tmp/extra-ca; \
-    update-ca-certificates; \
+    sh /tmp/extra-ca.sh; rm -f /tmp/extra-ca.sh; \
     apt-get install -y --no-install-recommends mono-mcs libmono-system-net-http4.0-cil libnewtonsoft-json-cil-dev ca-certificates-mono; \
     rm -rf /var/lib/apt/lists/*; \
     test -f /usr/lib/cli/Newtonsoft.Json-5.0/Newtonsoft.Json.dll; \
