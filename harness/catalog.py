@@ -60,6 +60,7 @@ class Toolchain:
     env: dict[str, str] = field(default_factory=dict)
     files: tuple[str, ...] = ()
     install: str = ""
+    caches: tuple[str, ...] = ()  # named volumes (Docker backend)
 
     def missing(self) -> list[str]:
         """What this machine lacks for this toolchain (empty when usable)."""
@@ -100,6 +101,27 @@ def _toolchain(doc: Any, where: str) -> Toolchain:
     )
 
 
+DOCKER_KEYS = {"build", "run", "env", "caches"}
+PROFILES = ("official", "debian")
+
+
+def docker_toolchain(language: Language, profile: str) -> Toolchain:
+    """The Docker toolchain of a profile: ``[docker]`` with ``[docker.<profile>]`` on top."""
+    doc = {k: v for k, v in language.docker.items() if k not in PROFILES}
+    doc.update(language.docker.get(profile, {}))
+    where = f"{LANGUAGES_DIR / language.name}.toml: [docker] ({profile} profile)"
+    if "build" not in doc or "run" not in doc:
+        raise CatalogError(f"{where}: no build or run command")
+    return Toolchain(
+        name=f"docker/{profile}",
+        requires=(),
+        build=tuple(_command(c, f"{where}.build") for c in doc["build"]),
+        run=_command(doc["run"], f"{where}.run"),
+        env={str(k): str(v) for k, v in doc.get("env", {}).items()},
+        caches=tuple(str(c) for c in doc.get("caches", ())),
+    )
+
+
 def load_language(path: Path) -> Language:
     doc = _load_toml(path)
     where = str(path)
@@ -109,6 +131,10 @@ def load_language(path: Path) -> Language:
     client = (ROOT / doc["client"]).resolve()
     if not client.is_dir():
         raise CatalogError(f"{where}: client folder {doc['client']} does not exist")
+    docker = dict(doc.get("docker", {}))
+    _only(docker, DOCKER_KEYS | set(PROFILES), f"{where}: [docker]")
+    for profile in PROFILES:
+        _only(docker.get(profile, {}), DOCKER_KEYS, f"{where}: [docker.{profile}]")
     lint = []
     for i, step in enumerate(doc.get("lint", [])):
         _only(step, {"command", "fail_on_output"}, f"{where}: lint[{i}]")
@@ -119,7 +145,7 @@ def load_language(path: Path) -> Language:
         client=client,
         local=tuple(_toolchain(t, f"{where}: local[{i}]") for i, t in enumerate(doc.get("local", []))),
         lint=tuple(lint),
-        docker=dict(doc.get("docker", {})),
+        docker=docker,
     )
 
 

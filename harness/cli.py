@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -20,11 +21,11 @@ from pathlib import Path
 from rich.console import Console
 
 from . import catalog, report, runner
-from .backends import get_backend
+from .backends import BackendUnavailable, get_backend
 from .redact import Redactor
 from .stubctl import StubUnavailable
 
-BACKENDS = ("local",)
+BACKENDS = ("docker", "local")
 
 
 def _names(values: list[str] | None) -> list[str]:
@@ -42,6 +43,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         choices=BACKENDS,
         default=os.environ.get("HARNESS_BACKEND", "local"),
         help="where the stub and clients run [HARNESS_BACKEND] (default local)",
+    )
+    run.add_argument(
+        "--images",
+        choices=("official", "debian"),
+        default=os.environ.get("HARNESS_IMAGES", "official"),
+        help="docker: the languages' official SDK images, or equivalents built from Debian packages "
+        "(no registry needed) [HARNESS_IMAGES]",
+    )
+    run.add_argument(
+        "--ca-bundle",
+        type=Path,
+        default=os.environ.get("HARNESS_CA_BUNDLE") or None,
+        help="docker: PEM file of extra CA certificates every image must trust, e.g. a TLS-inspecting "
+        "proxy's [HARNESS_CA_BUNDLE]",
     )
     run.add_argument(
         "-j",
@@ -65,6 +80,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="kill a client run after at most this long (caps each scenario's own limit)",
     )
     sub.add_parser("list", help="list languages and scenarios")
+    clean = sub.add_parser("clean", help="remove containers and networks left by killed docker runs")
+    clean.add_argument("--volumes", action="store_true", help="also remove the package cache volumes")
     summary = sub.add_parser("summary", help="one matrix table over saved results.json files")
     summary.add_argument("files", nargs="*", type=Path, help="results.json files")
     summary.add_argument("--since", type=float, default=0.0, help="ignore files older than this Unix time")
@@ -110,7 +127,14 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         chosen_scenarios = [replace(s, run_timeout=min(s.run_timeout, args.run_timeout)) for s in chosen_scenarios]
     results_dir = args.results.resolve()
     redactor = Redactor()
-    backend = get_backend(args.backend)
+    if args.ca_bundle and not args.ca_bundle.is_file():
+        raise catalog.CatalogError(f"--ca-bundle {args.ca_bundle}: no such file")
+    backend = get_backend(
+        args.backend,
+        images=args.images,
+        ca_bundle=args.ca_bundle,
+        log=lambda message: console.print(f"[dim]{'docker':8} {message}[/]", highlight=False),
+    )
 
     def progress(lang: str, step: str, message: str) -> None:
         colour = {"pass": "green", "fail": "red", "build-failed": "red", "missing-toolchain": "red"}.get(step, "cyan")
@@ -142,8 +166,13 @@ def cmd_summary(args: argparse.Namespace, console: Console) -> int:
     return 0 if doc["ok"] else 1
 
 
+def _sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # the same clean-up path as Ctrl-C
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    signal.signal(signal.SIGTERM, _sigterm)
     # Logs and CI have no terminal width; keep the matrix table readable there.
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     try:
@@ -151,8 +180,14 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_list(console)
         if args.command == "summary":
             return cmd_summary(args, console)
+        if args.command == "clean":
+            from .backends.docker import clean, connect
+
+            counts = clean(connect(), volumes=args.volumes)
+            console.print(", ".join(f"{n} {kind} removed" for kind, n in counts.items()))
+            return 0
         return cmd_run(args, console)
-    except (catalog.CatalogError, StubUnavailable) as exc:
+    except (catalog.CatalogError, StubUnavailable, BackendUnavailable) as exc:
         print(f"harness: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -10,6 +10,14 @@ from pathlib import Path
 
 from .checks import RunResult
 
+_running: set[subprocess.Popen] = set()
+
+
+def kill_all() -> None:
+    """Kill every command still running (an interrupted run leaves none behind)."""
+    for proc in list(_running):
+        _kill_group(proc)
+
 
 def run_command(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float) -> RunResult:
     """Run argv in its own process group; kill the whole group at the timeout."""
@@ -27,6 +35,7 @@ def run_command(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: flo
     except OSError as exc:
         return RunResult(None, "", f"cannot start {argv[0]}: {exc.strerror or exc}", 0.0)
     killed = False
+    _running.add(proc)
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -37,6 +46,8 @@ def run_command(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: flo
         _kill_group(proc)
         proc.wait()
         raise
+    finally:
+        _running.discard(proc)
     seconds = time.monotonic() - start
     decode = lambda b: b.decode("utf-8", "replace")  # noqa: E731
     return RunResult(None if killed else proc.returncode, decode(out), decode(err), seconds, killed)

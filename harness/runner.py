@@ -168,5 +168,11 @@ def run_matrix(
                 )
                 for lang in languages
             ]
-            outcomes = [f.result() for f in futures]
+            try:
+                outcomes = [f.result() for f in futures]
+            except BaseException:  # Ctrl-C, SIGTERM: stop the workers' clients so the pool can end
+                for future in futures:
+                    future.cancel()
+                backend.close()
+                raise
     return Matrix(backend.name, outcomes, scenarios, started, time.monotonic() - t0, results_dir)

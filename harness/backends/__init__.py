@@ -14,8 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..catalog import Language, Toolchain
+
+
+class BackendUnavailable(Exception):
+    """The backend cannot run here (e.g. no Docker engine); the message says how to fix it."""
 
 
 class BuildError(Exception):
@@ -34,6 +39,7 @@ class Built:
     argv: list[str]
     env: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    handle: Any = None  # the backend's own (e.g. the language's container)
 
 
 def get_backend(name: str, **options):
@@ -41,4 +47,8 @@ def get_backend(name: str, **options):
         from .local import LocalBackend
 
         return LocalBackend(**options)
-    raise ValueError(f"unknown backend {name!r}; available: local")
+    if name == "docker":
+        from .docker import DockerBackend
+
+        return DockerBackend(**options)
+    raise ValueError(f"unknown backend {name!r}; available: local, docker")

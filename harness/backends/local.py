@@ -15,7 +15,7 @@ from typing import TextIO
 
 from ..catalog import ROOT, Language, Toolchain, render
 from ..checks import RunResult
-from ..procs import run_command
+from ..procs import kill_all, run_command
 from ..stubctl import StubControl, StubUnavailable
 from . import BuildError, Built
 
@@ -60,7 +60,7 @@ class LocalBackend:
         pass
 
     def close(self) -> None:
-        pass
+        kill_all()
 
     # -- stub -------------------------------------------------------------
     @contextlib.contextmanager

@@ -1,0 +1,215 @@
+"""The Docker backend: the stub in a container, each client in its SDK container.
+
+Per run: one network; the stub container on it (its port published on
+127.0.0.1 for the harness, reached by clients by container name); per
+language one long-lived SDK container with the client folder mounted
+read-only, built once, then every scenario executed in it.  Package caches
+are named volumes kept across runs.  Everything created carries labels
+(``io.scoring-kit.*``); ``close()`` removes the run's containers and
+network, and objects left by a run that was killed (its process is gone) are
+reaped at the next start or by ``python -m harness clean``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+import docker
+import docker.errors
+import requests
+
+from ..catalog import Language, docker_toolchain, render
+from ..checks import RunResult
+from ..stubctl import StubControl, StubUnavailable
+from . import BackendUnavailable, BuildError, Built
+from .docker_images import ImageError, Images
+
+LABEL = "io.scoring-kit"
+MANAGED, SESSION, PID, HOST, KEEP = (f"{LABEL}.{k}" for k in ("managed", "session", "pid", "host", "keep"))
+BUILD_TIMEOUT = 900
+STUB_PORT = 5001
+
+
+class DockerUnavailable(BackendUnavailable):
+    """No Docker engine to talk to; the message says how to get one."""
+
+
+def connect(timeout: int = BUILD_TIMEOUT + 120) -> docker.DockerClient:
+    try:
+        client = docker.from_env(timeout=timeout)
+        client.ping()
+    except (docker.errors.DockerException, requests.RequestException) as exc:
+        reason = str(exc).split("\n")[0][:160]
+        raise DockerUnavailable(
+            f"Docker is not available ({reason}): install and start the Docker engine "
+            "(e.g. apt-get install docker.io && dockerd &), or use --backend local"
+        ) from None
+    return client
+
+
+def _alive(pid: str, host: str) -> bool:
+    if host != socket.gethostname():
+        return True  # another machine's run: not ours to judge
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean(client: docker.DockerClient, only_dead: bool = False, volumes: bool = False) -> dict[str, int]:
+    """Remove labelled containers and networks (of dead runs only, or all); cache volumes on request."""
+    counts = {"containers": 0, "networks": 0, "volumes": 0}
+    flt = {"label": f"{MANAGED}=true"}
+    for c in client.containers.list(all=True, filters=flt):
+        if only_dead and _alive(c.labels.get(PID, ""), c.labels.get(HOST, "")):
+            continue
+        with contextlib.suppress(docker.errors.NotFound):
+            c.remove(force=True, v=True)
+            counts["containers"] += 1
+    for n in client.networks.list(filters=flt):
+        if only_dead and _alive(n.attrs.get("Labels", {}).get(PID, ""), n.attrs.get("Labels", {}).get(HOST, "")):
+            continue
+        with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
+            n.remove()
+            counts["networks"] += 1
+    if volumes:
+        for v in client.volumes.list(filters=flt):
+            with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
+                v.remove(force=True)
+                counts["volumes"] += 1
+    return counts
+
+
+class DockerBackend:
+    name = "docker"
+
+    def __init__(self, images: str = "official", ca_bundle: Path | None = None, log=None, **_: object) -> None:
+        self.client = connect()
+        self.session = uuid.uuid4().hex[:10]
+        self.labels = {MANAGED: "true", SESSION: self.session, PID: str(os.getpid()), HOST: socket.gethostname()}
+        self.log = log or (lambda message: None)
+        self.profile = images
+        clean(self.client, only_dead=True)
+        self.images = Images(self.client, images, ca_bundle, {MANAGED: "true"}, self.log)
+        self.network = self.client.networks.create(f"scoring-kit-{self.session}", driver="bridge", labels=self.labels)
+        self.containers: list = []
+        self.name = f"docker/{images}"
+
+    def close(self) -> None:
+        """Remove this run's containers and network (idempotent, safe from any thread)."""
+        for container in list(self.containers):
+            with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
+                container.remove(force=True, v=True)
+        self.containers.clear()
+        with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
+            self.network.remove()
+
+    def _container(self, image: str, name: str, **kwargs) -> docker.models.containers.Container:
+        container = self.client.containers.run(
+            image,
+            detach=True,
+            name=f"scoring-kit-{name}-{self.session}",
+            network=self.network.name,
+            labels=self.labels,
+            **kwargs,
+        )
+        self.containers.append(container)
+        return container
+
+    # -- stub ---------------------------------------------------------------
+    @contextlib.contextmanager
+    def stub(self, log_path: Path) -> Iterator[tuple[str, str]]:
+        try:
+            image = self.images.stub()
+        except ImageError as exc:
+            raise StubUnavailable(f"stub image: {exc}") from None
+        container = self._container(image, "stub", ports={f"{STUB_PORT}/tcp": ("127.0.0.1", None)})
+        try:
+            container.reload()
+            port = container.attrs["NetworkSettings"]["Ports"][f"{STUB_PORT}/tcp"][0]["HostPort"]
+            admin_url = f"http://127.0.0.1:{port}"
+
+            def alive() -> bool:
+                container.reload()
+                return container.status in ("created", "running")
+
+            try:
+                StubControl(admin_url).wait_ready(alive=alive)
+            except StubUnavailable as exc:
+                tail = container.logs(tail=5).decode("utf-8", "replace").strip()
+                raise StubUnavailable(f"{exc}; stub container log: {tail}") from None
+            yield admin_url, f"http://{container.name}:{STUB_PORT}"
+        finally:
+            with contextlib.suppress(docker.errors.APIError):
+                log_path.write_bytes(container.logs())
+
+    # -- clients ------------------------------------------------------------
+    def _exec(self, container, argv: list[str], env: dict[str, str], workdir: str, timeout: float) -> RunResult:
+        """Run argv in the container; coreutils' timeout kills it at the limit."""
+        start = time.monotonic()
+        cmd = ["timeout", "--signal=KILL", f"{timeout:g}", *argv]
+        api = self.client.api
+        exec_id = api.exec_create(container.id, cmd, environment=env, workdir=workdir)["Id"]
+        out, err = api.exec_start(exec_id, demux=True)
+        code = api.exec_inspect(exec_id)["ExitCode"]
+        seconds = time.monotonic() - start
+        killed = code == 137 and seconds >= timeout - 0.5
+        decode = lambda b: (b or b"").decode("utf-8", "replace")  # noqa: E731
+        return RunResult(None if killed else code, decode(out), decode(err), seconds, killed)
+
+    def build(self, language: Language, build_dir: Path, log: TextIO) -> Built:
+        toolchain = docker_toolchain(language, self.profile)
+        try:
+            image = self.images.sdk(language.name)
+        except ImageError as exc:
+            raise BuildError("missing-toolchain", str(exc)) from None
+        volumes = {str(language.client): {"bind": "/src", "mode": "ro"}}
+        for cache in toolchain.caches:
+            volume = f"scoring-kit-cache-{cache}"
+            with contextlib.suppress(docker.errors.APIError):
+                self.client.volumes.create(volume, labels={MANAGED: "true", KEEP: "cache"})
+            volumes[volume] = {"bind": f"/cache/{cache}", "mode": "rw"}
+        container = self._container(
+            image,
+            language.name,
+            command=["sleep", "infinity"],
+            volumes=volumes,
+            environment=toolchain.env,
+            working_dir="/work",
+            init=True,
+        )
+        variables = {"src": "/work/src", "out": "/work/out", "python": "python3"}
+        start = time.monotonic()
+        steps = [["sh", "-c", "rm -rf /work/src /work/out && mkdir -p /work/out && cp -a /src /work/src"]]
+        steps += [render(list(c), variables) for c in toolchain.build]
+        for argv in steps:
+            log.write(f"$ {' '.join(argv)}   [in {image}]\n")
+            result = self._exec(container, argv, {}, "/work/src" if argv[0] != "sh" else "/work", BUILD_TIMEOUT)
+            log.write(result.stdout + result.stderr)
+            log.flush()
+            if result.exit_code != 0:
+                why = "timed out" if result.killed else f"exit code {result.exit_code}"
+                output = (result.stderr.strip() or result.stdout.strip() or "(no output)").splitlines()
+                raise BuildError("build-failed", f"`{' '.join(argv)}` failed ({why}):\n" + "\n".join(output[-40:]))
+        return Built(
+            language,
+            toolchain,
+            Path("/work/src"),
+            render(list(toolchain.run), variables),
+            {},
+            time.monotonic() - start,
+            handle=container,
+        )
+
+    def run(self, built: Built, env: dict[str, str], timeout: float) -> RunResult:
+        return self._exec(built.handle, built.argv, env, str(built.src), timeout)

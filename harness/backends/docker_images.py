@@ -1,0 +1,187 @@
+"""The images a Docker run needs, per profile (``images/images.toml``).
+
+* ``official``: the languages' own SDK images, pulled if absent.  A pull
+  that fails says so in one line and points to ``--images debian``.
+* ``debian``: built here from Debian packages (``images/debian/*.Dockerfile``)
+  on a base image made without a registry: a local ``debian:bookworm`` if
+  there is one, else ``debootstrap`` + ``docker import`` (``make-base.sh``).
+
+With extra CA certificates (``--ca-bundle``), every image trusts them: the
+debian Dockerfiles take them at build time, official images get a thin layer
+(``official/ca.Dockerfile``).  Builds go through Docker's layer cache, so a
+second run finds everything built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import tempfile
+import threading
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+import docker
+import docker.errors
+
+from ..catalog import HERE, ROOT
+
+IMAGES_DIR = HERE / "images"
+LOCAL_DEBIAN = ("debian:bookworm", "debian:bookworm-slim")
+
+
+class ImageError(Exception):
+    """An image can be neither found, pulled nor built; the message says what to do."""
+
+
+class Images:
+    def __init__(
+        self,
+        client: docker.DockerClient,
+        profile: str,
+        ca_bundle: Path | None,
+        labels: dict[str, str],
+        log: Callable[[str], None],
+    ) -> None:
+        table = tomllib.loads((IMAGES_DIR / "images.toml").read_text(encoding="utf-8"))
+        if profile not in table:
+            raise ImageError(f"unknown image profile {profile!r}; known: {', '.join(table)}")
+        self.client, self.profile, self.table = client, profile, table[profile]
+        self.ca_bundle, self.labels, self.log = ca_bundle, labels, log
+        self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._done: dict[str, str] = {}
+
+    # -- public -------------------------------------------------------------
+    def sdk(self, language: str) -> str:
+        """The SDK image for a language, ready to run."""
+        if language not in self.table:
+            raise ImageError(f"no {self.profile} image for {language} in {IMAGES_DIR / 'images.toml'}")
+        ref = self.table[language]
+        return self._once(ref, lambda: self._resolve(ref))
+
+    def stub(self) -> str:
+        """The stub server's image, built on this profile's Python image."""
+        ref = self.table["stub"]
+        base = self._once(ref, lambda: self._resolve(ref))
+
+        def build() -> str:
+            tag = f"scoring-kit/stub:{_digest(ROOT / 'server_stub', base)}"
+            self._build(ROOT / "server_stub", ROOT / "server_stub" / "Dockerfile", tag, {"BASE": base})
+            return tag
+
+        return self._once("stub", build)
+
+    # -- resolution ---------------------------------------------------------
+    def _once(self, key: str, make: Callable[[], str]) -> str:
+        """make() once per key: languages run in parallel, each image is built once."""
+        with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:  # one lock per image: different images build side by side
+            if key not in self._done:
+                self._done[key] = make()
+            return self._done[key]
+
+    def _resolve(self, ref: str) -> str:
+        if self.profile == "debian":
+            base = self._once("base", self._debian_base)
+            tag = f"scoring-kit/debian-{Path(ref).stem}:bookworm"
+            with tempfile.TemporaryDirectory() as ctx:
+                self._ca_context(Path(ctx))
+                self._build(Path(ctx), IMAGES_DIR / ref, tag, {"BASE": base})
+            return tag
+        image = self._pull(ref)
+        if not self.ca_bundle:
+            return image
+        name = ref.rsplit("/", 1)[-1].split(":")[0]
+        tag = f"scoring-kit/ca-{name}:{hashlib.sha256((ref + self.ca_bundle.read_text()).encode()).hexdigest()[:12]}"
+        with tempfile.TemporaryDirectory() as ctx:
+            self._ca_context(Path(ctx))
+            self._build(Path(ctx), IMAGES_DIR / "official" / "ca.Dockerfile", tag, {"BASE": image})
+        return tag
+
+    def _pull(self, ref: str) -> str:
+        try:
+            self.client.images.get(ref)
+            return ref
+        except docker.errors.ImageNotFound:
+            pass
+        self.log(f"pulling {ref}")
+        try:
+            self.client.images.pull(ref)
+        except docker.errors.APIError as exc:
+            reason = str(exc.explanation or exc).splitlines()[0][:200]
+            raise ImageError(
+                f"cannot pull {ref} ({reason}); where no container registry is reachable, "
+                "use --images debian to build equivalent images from Debian packages"
+            ) from None
+        return ref
+
+    def _debian_base(self) -> str:
+        wanted = self.table["base"]
+        for ref in (wanted, *LOCAL_DEBIAN):
+            try:
+                self.client.images.get(ref)
+                return ref
+            except docker.errors.ImageNotFound:
+                continue
+        if shutil.which("debootstrap") is None:
+            raise ImageError(
+                f"no Debian base image ({wanted}) and no debootstrap to make one: "
+                "apt-get install debootstrap (as root), or load a debian:bookworm image"
+            )
+        self.log(f"making {wanted} with debootstrap (about a minute)")
+        result = subprocess.run(
+            ["sh", str(IMAGES_DIR / "debian" / "make-base.sh"), wanted], capture_output=True, text=True
+        )
+        if result.returncode != 0:
+            tail = (result.stderr or result.stdout).strip().splitlines()[-5:]
+            raise ImageError(f"making {wanted} failed: " + " | ".join(tail))
+        return wanted
+
+    # -- building -----------------------------------------------------------
+    def _ca_context(self, ctx: Path) -> None:
+        (ctx / "extra-ca").mkdir()
+        shutil.copy(IMAGES_DIR / "extra-ca.sh", ctx / "extra-ca.sh")
+        if self.ca_bundle:
+            shutil.copy(self.ca_bundle, ctx / "extra-ca" / "extra.crt")
+
+    def _build(self, context: Path, dockerfile: Path, tag: str, buildargs: dict[str, str]) -> None:
+        try:
+            self.client.images.get(tag)
+            if not tag.startswith("scoring-kit/debian-"):
+                return  # content-addressed tags: present means up to date
+        except docker.errors.ImageNotFound:
+            pass
+        self.log(f"building {tag}")
+        # The SDK sends a Dockerfile outside the context along with it.
+        try:
+            self.client.images.build(
+                path=str(context),
+                dockerfile=str(dockerfile),
+                tag=tag,
+                buildargs=buildargs,
+                rm=True,
+                forcerm=True,
+                labels=self.labels,
+                pull=False,
+            )
+        except docker.errors.BuildError as exc:
+            lines = [str(x.get("stream", x.get("error", ""))).rstrip() for x in exc.build_log]
+            tail = [ln for ln in lines if ln][-8:]
+            raise ImageError(f"building {tag} failed: {exc.msg}\n" + "\n".join(tail)) from None
+        except docker.errors.APIError as exc:
+            raise ImageError(f"building {tag} failed: {exc.explanation or exc}") from None
+
+
+def _digest(folder: Path, *extra: str) -> str:
+    """A short hash of a folder's files (and extra strings): the stub image's tag."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        h.update(str(path.relative_to(folder)).encode())
+        h.update(path.read_bytes())
+    for item in extra:
+        h.update(item.encode())
+    return h.hexdigest()[:12]
