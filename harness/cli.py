@@ -22,6 +22,7 @@ from rich.console import Console
 
 from . import catalog, report, runner
 from .backends import BackendUnavailable, get_backend
+from .live import LiveProgress
 from .redact import Redactor
 from .stubctl import StubUnavailable
 
@@ -41,8 +42,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     run.add_argument(
         "--backend",
         choices=BACKENDS,
-        default=os.environ.get("HARNESS_BACKEND", "local"),
-        help="where the stub and clients run [HARNESS_BACKEND] (default local)",
+        default=os.environ.get("HARNESS_BACKEND", "docker"),
+        help="docker: the stub and each client in containers (default); local: this machine's toolchains "
+        "[HARNESS_BACKEND]",
     )
     run.add_argument(
         "--images",
@@ -129,19 +131,15 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     redactor = Redactor()
     if args.ca_bundle and not args.ca_bundle.is_file():
         raise catalog.CatalogError(f"--ca-bundle {args.ca_bundle}: no such file")
+    progress = LiveProgress(console, [lang.name for lang in chosen_langs], len(chosen_scenarios))
     backend = get_backend(
-        args.backend,
-        images=args.images,
-        ca_bundle=args.ca_bundle,
-        log=lambda message: console.print(f"[dim]{'docker':8} {message}[/]", highlight=False),
+        args.backend, images=args.images, ca_bundle=args.ca_bundle, log=lambda m: progress.note(args.backend, m)
     )
-
-    def progress(lang: str, step: str, message: str) -> None:
-        colour = {"pass": "green", "fail": "red", "build-failed": "red", "missing-toolchain": "red"}.get(step, "cyan")
-        console.print(f"[bold]{lang:8}[/] [{colour}]{step:8}[/] {message}", highlight=False)
-
     try:
-        matrix = runner.run_matrix(chosen_langs, chosen_scenarios, backend, results_dir, args.jobs, redactor, progress)
+        with progress:
+            matrix = runner.run_matrix(
+                chosen_langs, chosen_scenarios, backend, results_dir, args.jobs, redactor, progress
+            )
     finally:
         backend.close()
     doc = report.to_json(matrix, redactor)
@@ -173,6 +171,8 @@ def _sigterm(signum: int, frame: object) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     signal.signal(signal.SIGTERM, _sigterm)
+    # Ctrl-C stops the run even when started from a shell that ignores SIGINT (a background job).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     # Logs and CI have no terminal width; keep the matrix table readable there.
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     try:

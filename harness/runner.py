@@ -156,10 +156,12 @@ def run_matrix(
     with backend.stub(results_dir / "logs" / "stub.log") as (admin_url, client_url):
         stub = StubControl(admin_url)
         lock = threading.Lock()
+        stopping = threading.Event()
 
         def safe_progress(lang: str, step: str, message: str) -> None:
             with lock:
-                progress(lang, step, redactor.text(message))
+                if not stopping.is_set():  # an interrupted run's dying clients are not results
+                    progress(lang, step, redactor.text(message))
 
         with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="lang") as pool:
             futures = [
@@ -171,6 +173,7 @@ def run_matrix(
             try:
                 outcomes = [f.result() for f in futures]
             except BaseException:  # Ctrl-C, SIGTERM: stop the workers' clients so the pool can end
+                stopping.set()
                 for future in futures:
                     future.cancel()
                 backend.close()

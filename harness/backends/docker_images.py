@@ -15,10 +15,11 @@ second run finds everything built.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
-import subprocess
 import tempfile
 import threading
+import time
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,7 @@ import docker
 import docker.errors
 
 from ..catalog import HERE, ROOT
+from ..procs import run_command
 
 IMAGES_DIR = HERE / "images"
 LOCAL_DEBIAN = ("debian:bookworm", "debian:bookworm-slim")
@@ -133,11 +135,12 @@ class Images:
                 "apt-get install debootstrap (as root), or load a debian:bookworm image"
             )
         self.log(f"making {wanted} with debootstrap (about a minute)")
-        result = subprocess.run(
-            ["sh", str(IMAGES_DIR / "debian" / "make-base.sh"), wanted], capture_output=True, text=True
+        # In its own process group, killed whole on timeout or Ctrl-C.
+        result = run_command(
+            ["sh", str(IMAGES_DIR / "debian" / "make-base.sh"), wanted], cwd=ROOT, env=dict(os.environ), timeout=900
         )
-        if result.returncode != 0:
-            tail = (result.stderr or result.stdout).strip().splitlines()[-5:]
+        if result.exit_code != 0:
+            tail = (result.stderr or result.stdout).strip().splitlines()[-5:] or ["timed out"]
             raise ImageError(f"making {wanted} failed: " + " | ".join(tail))
         return wanted
 
@@ -150,15 +153,17 @@ class Images:
 
     def _build(self, context: Path, dockerfile: Path, tag: str, buildargs: dict[str, str]) -> None:
         try:
-            self.client.images.get(tag)
+            before = self.client.images.get(tag).id
             if not tag.startswith("scoring-kit/debian-"):
                 return  # content-addressed tags: present means up to date
         except docker.errors.ImageNotFound:
-            pass
-        self.log(f"building {tag}")
+            before = None
+        if before is None:
+            self.log(f"building {tag}")
+        start = time.monotonic()
         # The SDK sends a Dockerfile outside the context along with it.
         try:
-            self.client.images.build(
+            image, _ = self.client.images.build(
                 path=str(context),
                 dockerfile=str(dockerfile),
                 tag=tag,
@@ -174,6 +179,8 @@ class Images:
             raise ImageError(f"building {tag} failed: {exc.msg}\n" + "\n".join(tail)) from None
         except docker.errors.APIError as exc:
             raise ImageError(f"building {tag} failed: {exc.explanation or exc}") from None
+        if image.id != before:
+            self.log(f"{'built' if before is None else 'rebuilt'} {tag} in {time.monotonic() - start:.0f} s")
 
 
 def _digest(folder: Path, *extra: str) -> str:
