@@ -3,7 +3,8 @@
 from harness import catalog
 
 
-def test_full_matrix_passes_on_local_toolchains(harness_run):
+def test_full_matrix_passes(harness_run):
+    """On local toolchains and in containers (Docker backend, per HARNESS_IMAGES)."""
     run = harness_run()
     languages = catalog.load_languages()
     scenarios = catalog.load_scenarios()
@@ -31,3 +32,10 @@ def test_every_cell_checked_the_request_and_the_output(harness_run):
             names = {c["name"] for c in cell["checks"]}
             assert {"requests received", "#1 method", "#1 path", "#1 body", "exit code"} <= names, cell["scenario"]
             assert cell["run"]["exit_code"] is not None
+
+
+def test_every_cell_ran_on_the_chosen_backend(harness_run):
+    run = harness_run()
+    assert run.results["backend"].startswith(harness_run.backend), run.results["backend"]
+    in_docker = {lang["name"]: lang["toolchain"].startswith("docker/") for lang in run.results["languages"]}
+    assert set(in_docker.values()) == {harness_run.backend == "docker"}, in_docker

@@ -30,6 +30,8 @@ class HarnessRun:
 
 @pytest.fixture
 def harness(tmp_path):
+    """Run the harness; the local backend unless env or --backend says otherwise."""
+
     def run(*args: str, env: dict | None = None, timeout: float = 600) -> HarnessRun:
         results = tmp_path / "results"
         proc = subprocess.run(
@@ -38,7 +40,7 @@ def harness(tmp_path):
             capture_output=True,
             text=True,
             timeout=timeout,
-            env=env or os.environ.copy(),
+            env=env or {**os.environ, "HARNESS_BACKEND": "local"},
         )
         path = results / "results.json"
         return HarnessRun(

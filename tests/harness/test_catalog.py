@@ -67,3 +67,44 @@ def test_render_fills_placeholders_and_refuses_unknown_ones():
     assert catalog.render({"h": ["Bearer {key}"], "n": 1}, {"key": "k"}) == {"h": ["Bearer k"], "n": 1}
     with pytest.raises(catalog.CatalogError, match="unknown placeholder {nope}"):
         catalog.render("x {nope}", {"key": "k"})
+
+
+@pytest.mark.parametrize("profile", catalog.PROFILES)
+def test_every_language_has_a_docker_toolchain_and_an_image_per_profile(profile):
+    import tomllib
+
+    from harness.backends.docker_images import IMAGES_DIR
+
+    images = tomllib.loads((IMAGES_DIR / "images.toml").read_text())[profile]
+    assert "stub" in images
+    for lang in catalog.load_languages().values():
+        toolchain = catalog.docker_toolchain(lang, profile)
+        assert toolchain.build and toolchain.run, lang.name
+        assert lang.name in images, f"images.toml [{profile}] has no image for {lang.name}"
+        if profile == "debian":
+            assert (IMAGES_DIR / images[lang.name]).is_file(), images[lang.name]
+        else:
+            assert ":" in images[lang.name], f"{images[lang.name]}: official images are pinned by tag"
+
+
+def test_a_profile_section_overrides_the_shared_docker_section():
+    csharp = catalog.load_languages()["csharp"]
+    assert catalog.docker_toolchain(csharp, "official").run[0] == "dotnet"
+    assert catalog.docker_toolchain(csharp, "debian").run[0] == "mono"
+    go = catalog.load_languages()["go"]
+    official, debian = (catalog.docker_toolchain(go, p) for p in ("official", "debian"))
+    assert (official.build, official.run, official.env, official.caches) == (
+        debian.build,
+        debian.run,
+        debian.env,
+        debian.caches,
+    )
+
+
+def test_docker_sections_with_unknown_keys_are_named(tmp_path):
+    client = tmp_path / "client"
+    client.mkdir()
+    path = write(tmp_path, "lang", f"title = 'X'\nclient = '{client}'\n[docker.debian]\nimage = 'x'\n")
+    with pytest.raises(catalog.CatalogError) as err:
+        catalog.load_language(path)
+    assert "[docker.debian]" in str(err.value) and "image" in str(err.value)

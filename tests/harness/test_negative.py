@@ -76,7 +76,7 @@ def test_build_failure_shows_the_compiler_message(harness):
 def test_missing_toolchain_names_what_to_install_and_fails(harness, tmp_path):
     empty = tmp_path / "empty-path"
     empty.mkdir()
-    env = {**os.environ, "PATH": str(empty)}
+    env = {**os.environ, "PATH": str(empty), "HARNESS_BACKEND": "local"}
     run = harness("-l", "go", "-s", "json-key", env=env)
     assert run.code == 1
     go = run.results["languages"][0]
