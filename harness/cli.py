@@ -2,6 +2,7 @@
 
     python -m harness [run] [--language L] [--scenario S] [--backend local] ...
     python -m harness list
+    python -m harness clean [--volumes] [--all]
     python -m harness summary results/*/results.json
 
 Exit status: 0 when every selected cell passes, 1 when any fails, 2 when the
@@ -83,6 +84,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     sub.add_parser("list", help="list languages and scenarios")
     clean = sub.add_parser("clean", help="remove containers and networks left by killed docker runs")
+    clean.add_argument("--all", action="store_true", help="also those of runs still going on")
     clean.add_argument("--volumes", action="store_true", help="also remove the package cache volumes")
     summary = sub.add_parser("summary", help="one matrix table over saved results.json files")
     summary.add_argument("files", nargs="*", type=Path, help="results.json files")
@@ -183,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "clean":
             from .backends.docker import clean, connect
 
-            counts = clean(connect(), volumes=args.volumes)
+            counts = clean(connect(), only_dead=not args.all, volumes=args.volumes)
             console.print(", ".join(f"{n} {kind} removed" for kind, n in counts.items()))
             return 0
         return cmd_run(args, console)

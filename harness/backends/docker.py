@@ -103,10 +103,12 @@ class DockerBackend:
         self.images = Images(self.client, images, ca_bundle, {MANAGED: "true"}, self.log)
         self.network = self.client.networks.create(f"scoring-kit-{self.session}", driver="bridge", labels=self.labels)
         self.containers: list = []
+        self.closed = False
         self.name = f"docker/{images}"
 
     def close(self) -> None:
         """Remove this run's containers and network (idempotent, safe from any thread)."""
+        self.closed = True
         for container in list(self.containers):
             with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
                 container.remove(force=True, v=True)
@@ -124,6 +126,9 @@ class DockerBackend:
             **kwargs,
         )
         self.containers.append(container)
+        if self.closed:  # the run was stopped while this one was being created
+            self.close()
+            raise BuildError("build-failed", "the run was stopped")
         return container
 
     # -- stub ---------------------------------------------------------------

@@ -57,16 +57,26 @@ def test_an_interrupted_run_removes_its_containers_and_network(docker_client, tm
         assert volume.attrs["Labels"].get(KEEP) == "cache", volume.name
 
 
-def test_clean_removes_what_a_killed_run_left(docker_client, tmp_path):
-    proc = start_and_wait_for_containers(docker_client, tmp_path)
-    proc.kill()  # SIGKILL: no clean-up of its own
-    proc.wait(timeout=60)
-    left = labelled(docker_client, proc.pid)
-    assert left["containers"] and left["networks"], left
-    done = run_harness("clean")
-    assert done.returncode == 0, done.stderr
-    assert f"{len(left['containers'])} containers removed" in done.stdout
-    assert labelled(docker_client, proc.pid) == {"containers": [], "networks": []}
+def test_clean_removes_what_a_killed_run_left_and_spares_live_runs(docker_client, tmp_path):
+    live = start_and_wait_for_containers(docker_client, tmp_path / "live")
+    live.send_signal(signal.SIGSTOP)  # alive but frozen: its containers stay until it goes on
+    try:
+        # (Starting a run also reaps dead runs' objects: the live one must survive that too.)
+        killed = start_and_wait_for_containers(docker_client, tmp_path / "killed")
+        killed.kill()  # SIGKILL: no clean-up of its own
+        killed.wait(timeout=60)
+        left = labelled(docker_client, killed.pid)
+        assert left["containers"] and left["networks"], left
+        done = run_harness("clean")
+        assert done.returncode == 0, done.stderr
+        assert f"{len(left['containers'])} containers removed" in done.stdout
+        assert labelled(docker_client, killed.pid) == {"containers": [], "networks": []}
+        assert labelled(docker_client, live.pid)["containers"], "a live run's containers are not clean's business"
+    finally:
+        live.terminate()
+        live.send_signal(signal.SIGCONT)
+        live.communicate(timeout=120)
+    assert labelled(docker_client, live.pid) == {"containers": [], "networks": []}
 
 
 def test_a_warm_rerun_builds_nothing_and_keeps_the_caches(docker_client, tmp_path):
