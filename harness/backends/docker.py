@@ -117,18 +117,24 @@ class DockerBackend:
             self.network.remove()
 
     def _container(self, image: str, name: str, **kwargs) -> docker.models.containers.Container:
-        container = self.client.containers.run(
-            image,
-            detach=True,
-            name=f"scoring-kit-{name}-{self.session}",
-            network=self.network.name,
-            labels=self.labels,
-            **kwargs,
-        )
-        self.containers.append(container)
-        if self.closed:  # the run was stopped while this one was being created
+        """Create and start a labelled container on the run's network; a stopped run creates none."""
+        name = f"scoring-kit-{name}-{self.session}"
+        stopped = BuildError("build-failed", "the run was stopped")
+        if self.closed:
+            raise stopped
+        try:
+            container = self.client.containers.create(
+                image, name=name, network=self.network.name, labels=self.labels, **kwargs
+            )
+        except BaseException:  # e.g. the network went away under a stopped run: no half-made container
+            with contextlib.suppress(docker.errors.APIError):
+                self.client.containers.get(name).remove(force=True)
+            raise
+        self.containers.append(container)  # from here on, close() removes it
+        if self.closed:
             self.close()
-            raise BuildError("build-failed", "the run was stopped")
+            raise stopped
+        container.start()
         return container
 
     # -- stub ---------------------------------------------------------------
