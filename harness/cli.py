@@ -62,6 +62,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "proxy's [HARNESS_CA_BUNDLE]",
     )
     run.add_argument(
+        "--offline",
+        action="store_true",
+        help="docker: containers reach the stub and nothing else (a warm rerun needs no downloads)",
+    )
+    run.add_argument(
         "-j",
         "--jobs",
         type=int,
@@ -135,7 +140,11 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         raise catalog.CatalogError(f"--ca-bundle {args.ca_bundle}: no such file")
     progress = LiveProgress(console, [lang.name for lang in chosen_langs], len(chosen_scenarios))
     backend = get_backend(
-        args.backend, images=args.images, ca_bundle=args.ca_bundle, log=lambda m: progress.note(args.backend, m)
+        args.backend,
+        images=args.images,
+        ca_bundle=args.ca_bundle,
+        offline=args.offline,
+        log=lambda m: progress.note(args.backend, m),
     )
     try:
         with progress:

@@ -1,6 +1,7 @@
 """The Docker backend: the stub in a container, each client in its SDK container.
 
-Per run: one network; the stub container on it (its port published on
+Per run: one network (internal with ``--offline``: then only the stub is
+also on a second one, for its published port); the stub container on it (its port published on
 127.0.0.1 for the harness, reached by clients by container name); per
 language one long-lived SDK container with the client folder mounted
 read-only, built once, then every scenario executed in it.  Package caches
@@ -93,7 +94,9 @@ def clean(client: docker.DockerClient, only_dead: bool = False, volumes: bool = 
 class DockerBackend:
     name = "docker"
 
-    def __init__(self, images: str = "official", ca_bundle: Path | None = None, log=None, **_: object) -> None:
+    def __init__(
+        self, images: str = "official", ca_bundle: Path | None = None, log=None, offline: bool = False, **_: object
+    ) -> None:
         self.client = connect()
         self.session = uuid.uuid4().hex[:10]
         self.labels = {MANAGED: "true", SESSION: self.session, PID: str(os.getpid()), HOST: socket.gethostname()}
@@ -101,7 +104,14 @@ class DockerBackend:
         self.profile = images
         clean(self.client, only_dead=True)
         self.images = Images(self.client, images, ca_bundle, {MANAGED: "true"}, self.log)
-        self.network = self.client.networks.create(f"scoring-kit-{self.session}", driver="bridge", labels=self.labels)
+        # Offline: the run's network is internal (containers reach each other, nothing
+        # else); the stub also joins a second, ordinary network for its published port.
+        self.networks = [
+            self.client.networks.create(f"scoring-kit-{self.session}", internal=offline, labels=self.labels)
+        ]
+        if offline:
+            self.networks.append(self.client.networks.create(f"scoring-kit-{self.session}-admin", labels=self.labels))
+        self.network = self.networks[0]
         self.containers: list = []
         self.closed = False
         self.name = f"docker/{images}"
@@ -113,19 +123,23 @@ class DockerBackend:
             with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
                 container.remove(force=True, v=True)
         self.containers.clear()
-        with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
-            self.network.remove()
+        for network in self.networks:
+            with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
+                network.remove()
 
-    def _container(self, image: str, name: str, **kwargs) -> docker.models.containers.Container:
-        """Create and start a labelled container on the run's network; a stopped run creates none."""
+    def _container(self, image: str, name: str, *, networks=None, **kwargs) -> docker.models.containers.Container:
+        """Create and start a labelled container on the run's network(s); a stopped run creates none."""
         name = f"scoring-kit-{name}-{self.session}"
+        first, *more = networks or [self.network]
         stopped = BuildError("build-failed", "the run was stopped")
         if self.closed:
             raise stopped
         try:
             container = self.client.containers.create(
-                image, name=name, network=self.network.name, labels=self.labels, **kwargs
+                image, name=name, network=first.name, labels=self.labels, **kwargs
             )
+            for network in more:
+                network.connect(container)
         except BaseException:  # e.g. the network went away under a stopped run: no half-made container
             with contextlib.suppress(docker.errors.APIError):
                 self.client.containers.get(name).remove(force=True)
@@ -144,7 +158,10 @@ class DockerBackend:
             image = self.images.stub()
         except ImageError as exc:
             raise StubUnavailable(f"stub image: {exc}") from None
-        container = self._container(image, "stub", ports={f"{STUB_PORT}/tcp": ("127.0.0.1", None)})
+        # Published on 127.0.0.1 through the last network (an internal one publishes nothing).
+        container = self._container(
+            image, "stub", networks=self.networks[::-1], ports={f"{STUB_PORT}/tcp": ("127.0.0.1", None)}
+        )
         try:
             container.reload()
             port = container.attrs["NetworkSettings"]["Ports"][f"{STUB_PORT}/tcp"][0]["HostPort"]
@@ -201,11 +218,12 @@ class DockerBackend:
         )
         variables = {"src": "/work/src", "out": "/work/out", "python": "python3"}
         start = time.monotonic()
-        steps = [["sh", "-c", "rm -rf /work/src /work/out && mkdir -p /work/out && cp -a /src /work/src"]]
-        steps += [render(list(c), variables) for c in toolchain.build]
-        for argv in steps:
+        # A writable copy of the read-only client folder, then the build steps in it.
+        steps = [("/work", ["sh", "-c", "rm -rf /work/src /work/out && mkdir -p /work/out && cp -a /src /work/src"])]
+        steps += [("/work/src", render(list(c), variables)) for c in toolchain.build]
+        for workdir, argv in steps:
             log.write(f"$ {' '.join(argv)}   [in {image}]\n")
-            result = self._exec(container, argv, {}, "/work/src" if argv[0] != "sh" else "/work", BUILD_TIMEOUT)
+            result = self._exec(container, argv, {}, workdir, BUILD_TIMEOUT)
             log.write(result.stdout + result.stderr)
             log.flush()
             if result.exit_code != 0:

@@ -79,16 +79,33 @@ def test_clean_removes_what_a_killed_run_left_and_spares_live_runs(docker_client
     assert labelled(docker_client, live.pid) == {"containers": [], "networks": []}
 
 
-def test_a_warm_rerun_builds_nothing_and_keeps_the_caches(docker_client, tmp_path):
-    args = ("run", "--backend", "docker", "--images", IMAGES, "-l", "java,go", "-s", "json-key")
+def test_a_warm_rerun_builds_no_image_and_downloads_nothing(docker_client, tmp_path):
+    """The second run is --offline: its containers reach the stub and nothing else, so every build is from cache."""
+    args = ("run", "--backend", "docker", "--images", IMAGES, "-s", "json-key")
     first = run_harness(*args, "--results", str(tmp_path / "a"))
     assert first.returncode == 0, first.stdout + first.stderr
-    second = run_harness(*args, "--results", str(tmp_path / "b"))
+    second = run_harness(*args, "--offline", "--results", str(tmp_path / "b"))
     assert second.returncode == 0, second.stdout + second.stderr
     image_builds = [ln for ln in second.stdout.splitlines() if re.match(r"docker\s+(building|built|rebuilt) ", ln)]
     assert not image_builds, second.stdout
     volumes = {v.name for v in docker_client.volumes.list(filters={"label": f"{KEEP}=cache"})}
-    assert {"scoring-kit-cache-m2", "scoring-kit-cache-go-mod", "scoring-kit-cache-go-build"} <= volumes
+    assert {"scoring-kit-cache-m2", "scoring-kit-cache-go-mod", "scoring-kit-cache-pip"} <= volumes
+    assert labelled(docker_client) == {"containers": [], "networks": []}
+
+
+def test_offline_means_offline(docker_client, tmp_path):
+    """A client whose build must download a module cannot build under --offline (so the test above means something).
+
+    The fixture needs github.com/google/uuid, which no sample uses, so no cache volume has it.
+    """
+    run = run_harness(
+        "run", "--backend", "docker", "--images", IMAGES, "--offline", "-l", "go", "-s", "json-key",
+        "--client", f"go={ROOT / 'tests' / 'fixtures' / 'needs-download-go'}", "--results", str(tmp_path / "r"),
+    )  # fmt: skip
+    assert run.returncode == 1, run.stdout + run.stderr
+    log = (tmp_path / "r" / "logs" / "go.log").read_text()
+    assert "build-failed" in run.stdout
+    assert "go: downloading github.com/google/uuid v1.6.0" in log and "proxy.golang.org" in log, log
     assert labelled(docker_client) == {"containers": [], "networks": []}
 
 
