@@ -5,6 +5,7 @@ nox -s "conformance(language='go')"         # one language
 nox -s conformance -- --scenario json-key   # arguments after -- go to `python -m harness run`
 nox -s tests                                # the test suite
 nox -s lint                                 # ruff over the Python code
+nox -s bench / bench_matrix                 # benchmarks (bench/)
 """
 
 import pathlib
@@ -61,3 +62,10 @@ def bench(session: nox.Session) -> None:
     """Stub vs the real Azure ML inference server (needs wrk: apt-get install wrk)."""
     session.install("-r", "requirements.txt", "azureml-inference-server-http==1.5.1")
     session.run("python", "bench/stub_throughput.py", *session.posargs)
+
+
+@nox.session
+def bench_matrix(session: nox.Session) -> None:
+    """Whole-matrix wall time: Docker cold vs warm, --jobs 1 vs N, Docker vs local (rebuilds images)."""
+    session.install("-r", "requirements.txt")
+    session.run("python", "bench/matrix.py", *session.posargs)
