@@ -154,6 +154,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     finally:
         backend.close()
     doc = report.to_json(matrix, redactor)
+    report.write_ci_files(doc, results_dir)
     report.print_report(doc, console, report.write_json(doc, results_dir))
     return 0 if matrix.ok else 1
 

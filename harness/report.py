@@ -8,6 +8,8 @@ CI reports all show the same thing.
 from __future__ import annotations
 
 import json
+import os
+import xml.etree.ElementTree as ET
 from dataclasses import asdict
 from pathlib import Path
 
@@ -147,3 +149,82 @@ def print_report(doc: dict, console: Console, results_path: Path | None = None) 
     print_summary(doc, console)
     if results_path:
         console.print(f"[dim]results: {results_path}[/]")
+
+
+# -- files for CI: JUnit XML and a Markdown summary -----------------------------
+
+
+def _failure_text(cell: dict) -> str:
+    """A failed cell as plain text: the message, then each failing check's expected vs received."""
+    lines = [cell["message"]] if cell["message"] else []
+    for check in cell["checks"]:
+        if not check["ok"]:
+            lines += [f"✘ {check['name']}", f"  expected: {check['expected']}", f"  received: {check['received']}"]
+            lines += [f"  {line}" for line in check["detail"].splitlines()] if check["detail"] else []
+    return "\n".join(lines)
+
+
+def to_junit(doc: dict) -> str:
+    """JUnit XML: a test suite per language, a test case per scenario (classname ``conformance.<language>``)."""
+    root = ET.Element("testsuites", name="conformance", time=f"{doc['seconds']:.3f}")
+    for lang in doc["languages"]:
+        cells = lang["cells"]
+        failures = sum(c["status"] != "pass" for c in cells)
+        suite = ET.SubElement(
+            root, "testsuite", name=lang["title"], tests=str(len(cells)), failures=str(failures), errors="0"
+        )
+        suite.set("time", f"{lang['build_seconds'] + sum((c['run'] or {}).get('seconds', 0) for c in cells):.3f}")
+        ET.SubElement(ET.SubElement(suite, "properties"), "property", name="toolchain", value=lang["toolchain"])
+        for cell in cells:
+            run = cell["run"] or {}
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=f"conformance.{lang['name']}",
+                name=cell["scenario"],
+                time=f"{run.get('seconds', 0):.3f}",
+            )
+            if cell["status"] != "pass":
+                text = _failure_text(cell)
+                failure = ET.SubElement(case, "failure", message=text.splitlines()[0] if text else "failed")
+                failure.text = text
+            out = f"log: {lang['log']}\n--- stdout\n{run.get('stdout', '')}"
+            ET.SubElement(case, "system-out").text = out
+            ET.SubElement(case, "system-err").text = run.get("stderr", "")
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def to_markdown(doc: dict) -> str:
+    """The matrix as a Markdown table (for $GITHUB_STEP_SUMMARY), then the failing checks."""
+    cells = [c for lang in doc["languages"] for c in lang["cells"]]
+    failed = sum(c["status"] != "pass" for c in cells)
+    names = [s["name"] for s in doc["scenarios"]]
+    lines = [
+        f"### Conformance ({doc['backend']} backend): {len(cells) - failed} passed, {failed} failed",
+        "",
+        "| language | toolchain | " + " | ".join(names) + " |",
+        "| --- | --- |" + " :---: |" * len(names),
+    ]
+    for lang in doc["languages"]:
+        by_name = {c["scenario"]: c for c in lang["cells"]}
+        marks = ["" if n not in by_name else "✅" if by_name[n]["status"] == "pass" else "❌" for n in names]
+        lines.append(f"| {lang['title']} | {lang['toolchain'] or lang['status']} | " + " | ".join(marks) + " |")
+    for lang in doc["languages"]:
+        for cell in lang["cells"]:
+            if cell["status"] != "pass":
+                lines += ["", f"<details><summary>❌ {lang['title']} × {cell['scenario']}</summary>", ""]
+                lines += ["```", _failure_text(cell).replace("```", "'''"), "```", "", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+def write_ci_files(doc: dict, results_dir: Path) -> list[Path]:
+    """junit.xml and summary.md in the results folder; the summary also to $GITHUB_STEP_SUMMARY when set."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    junit, markdown = results_dir / "junit.xml", results_dir / "summary.md"
+    junit.write_text(to_junit(doc), encoding="utf-8")
+    markdown.write_text(to_markdown(doc), encoding="utf-8")
+    if os.environ.get("GITHUB_STEP_SUMMARY"):
+        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as summary:
+            summary.write(to_markdown(doc))
+    return [junit, markdown]
