@@ -21,7 +21,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from . import catalog, report, runner
+from . import catalog, report, runner, selection
 from .backends import BackendUnavailable, get_backend
 from .live import LiveProgress
 from .redact import Redactor
@@ -65,6 +65,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--offline",
         action="store_true",
         help="docker: containers reach the stub and nothing else (a warm rerun needs no downloads)",
+    )
+    run.add_argument(
+        "--last-failed",
+        action="store_true",
+        help="only the cells that failed in the last run with the same --results folder",
+    )
+    run.add_argument(
+        "--changed-since",
+        metavar="REF",
+        help="only languages whose client folder changed since git REF (any other change: all)",
     )
     run.add_argument(
         "-j",
@@ -135,10 +145,24 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
             raise catalog.CatalogError("--run-timeout must be a positive number of seconds")
         chosen_scenarios = [replace(s, run_timeout=min(s.run_timeout, args.run_timeout)) for s in chosen_scenarios]
     results_dir = args.results.resolve()
+    cells = {lang.name: {s.name for s in chosen_scenarios} for lang in chosen_langs}
+    if args.changed_since:
+        changed = selection.changed_languages(chosen_langs, selection.changed_files(args.changed_since))
+        cells = {name: wanted for name, wanted in cells.items() if name in {lang.name for lang in changed}}
+    if args.last_failed:
+        failed = selection.last_failed(results_dir / "results.json")
+        cells = {name: wanted & failed.get(name, set()) for name, wanted in cells.items()}
+    cells = {name: wanted for name, wanted in cells.items() if wanted}
+    if not cells:
+        why = "nothing failed in the last run" if args.last_failed else f"no client changed since {args.changed_since}"
+        console.print(f"{why}: nothing to run")
+        return 0
+    chosen_langs = [lang for lang in chosen_langs if lang.name in cells]
+    chosen_scenarios = [s for s in chosen_scenarios if any(s.name in wanted for wanted in cells.values())]
     redactor = Redactor()
     if args.ca_bundle and not args.ca_bundle.is_file():
         raise catalog.CatalogError(f"--ca-bundle {args.ca_bundle}: no such file")
-    progress = LiveProgress(console, [lang.name for lang in chosen_langs], len(chosen_scenarios))
+    progress = LiveProgress(console, {name: len(wanted) for name, wanted in cells.items()})
     backend = get_backend(
         args.backend,
         images=args.images,
@@ -149,7 +173,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     try:
         with progress:
             matrix = runner.run_matrix(
-                chosen_langs, chosen_scenarios, backend, results_dir, args.jobs, redactor, progress
+                chosen_langs, chosen_scenarios, backend, results_dir, args.jobs, redactor, progress, cells
             )
     finally:
         backend.close()

@@ -29,11 +29,11 @@ class Row:
 
 
 class LiveProgress:
-    """Use as ``with LiveProgress(console, languages, n_scenarios) as progress: progress(lang, step, message)``."""
+    """``with LiveProgress(console, {language: n_scenarios}) as progress: progress(lang, step, message)``."""
 
-    def __init__(self, console: Console, languages: list[str], scenarios: int) -> None:
+    def __init__(self, console: Console, scenarios: dict[str, int]) -> None:
         self.console, self.scenarios = console, scenarios
-        self.rows = {name: Row() for name in languages}
+        self.rows = {name: Row() for name in scenarios}
         self.live = Live(console=console, refresh_per_second=4, transient=False, get_renderable=self._table)
         self.enabled = console.is_terminal
 
@@ -58,7 +58,7 @@ class LiveProgress:
         row.passed += step == "pass"
         row.failed += step == "fail"
         broken = step in ("build-failed", "missing-toolchain", "error")
-        if broken or row.passed + row.failed >= self.scenarios:
+        if broken or row.passed + row.failed >= self.scenarios.get(language, 0):
             row.state, row.ended = ("failed" if broken or row.failed else "passed"), time.monotonic()
         else:
             row.state = "running" if step in ("pass", "fail") else step  # build, built
@@ -73,7 +73,7 @@ class LiveProgress:
         now = time.monotonic()
         for name, row in self.rows.items():
             colour = {"passed": "green", "failed": "red", "waiting": "dim"}.get(row.state, "cyan")
-            done = f"[green]{row.passed}✔[/] [red]{row.failed}✘[/] / {self.scenarios}"
+            done = f"[green]{row.passed}✔[/] [red]{row.failed}✘[/] / {self.scenarios.get(name, 0)}"
             elapsed = "" if row.state == "waiting" else f"{(row.ended or now) - row.started:5.1f} s"
             table.add_row(name, f"[{colour}]{row.state}[/]", done, elapsed, row.message)
         return table

@@ -148,7 +148,9 @@ def run_matrix(
     jobs: int,
     redactor: Redactor,
     progress: Progress,
+    cells: dict[str, set[str]] | None = None,
 ) -> Matrix:
+    """Every language x scenario, or per language only the scenarios ``cells`` names."""
     started = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     t0 = time.monotonic()
     (results_dir / "logs").mkdir(parents=True, exist_ok=True)
@@ -166,7 +168,15 @@ def run_matrix(
         with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="lang") as pool:
             futures = [
                 pool.submit(
-                    run_language, lang, scenarios, backend, stub, client_url, results_dir, redactor, safe_progress
+                    run_language,
+                    lang,
+                    [s for s in scenarios if cells is None or s.name in cells.get(lang.name, ())],
+                    backend,
+                    stub,
+                    client_url,
+                    results_dir,
+                    redactor,
+                    safe_progress,
                 )
                 for lang in languages
             ]

@@ -1,0 +1,49 @@
+"""--last-failed and --changed-since: re-running only what matters."""
+
+import json
+
+import pytest
+
+from harness import catalog, selection
+from tests.harness.test_negative import broken
+
+
+def test_changed_languages_follow_the_client_folders():
+    languages = list(catalog.load_languages().values())
+    pick = lambda files: [lang.name for lang in selection.changed_languages(languages, files)]  # noqa: E731
+    assert pick(["clients/go/main.go"]) == ["go"]
+    assert pick(["clients/go/main.go", "clients/java/pom.xml"]) == ["go", "java"]
+    assert pick([]) == []
+    # Anything outside clients/ may affect every language.
+    assert pick(["clients/go/main.go", "harness/runner.py"]) == [lang.name for lang in languages]
+    assert pick(["clients/README.md"]) == [lang.name for lang in languages]
+
+
+def test_last_failed_reads_the_failing_cells(tmp_path):
+    doc = {
+        "languages": [
+            {"name": "go", "cells": [{"scenario": "a", "status": "pass"}, {"scenario": "b", "status": "fail"}]},
+            {"name": "java", "cells": [{"scenario": "a", "status": "pass"}]},
+        ]
+    }
+    (tmp_path / "results.json").write_text(json.dumps(doc))
+    assert selection.last_failed(tmp_path / "results.json") == {"go": {"b"}}
+    with pytest.raises(catalog.CatalogError, match="no earlier run"):
+        selection.last_failed(tmp_path / "nowhere" / "results.json")
+
+
+def test_last_failed_reruns_exactly_the_failed_cells(harness):
+    first = harness("-l", "python", "--client", broken("wrong-number"))
+    failed = {c["scenario"] for c in first.results["languages"][0]["cells"] if c["status"] == "fail"}
+    assert failed == {"json-key", "json-no-auth", "json-token"}, first.out
+    second = harness("-l", "python", "--last-failed")  # the real client this time
+    assert second.code == 0, second.out
+    assert {c["scenario"] for c in second.results["languages"][0]["cells"]} == failed
+    third = harness("-l", "python", "--last-failed")
+    assert third.code == 0 and "nothing failed in the last run: nothing to run" in third.out
+
+
+def test_a_bad_git_ref_is_one_line_and_exit_2(harness):
+    run = harness("--changed-since", "no-such-ref-anywhere")
+    assert run.code == 2
+    assert run.err.startswith("harness: error: --changed-since no-such-ref-anywhere:") and run.err.count("\n") == 1
