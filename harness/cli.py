@@ -62,6 +62,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "proxy's [HARNESS_CA_BUNDLE]",
     )
     run.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=os.environ.get("HARNESS_CACHE_DIR") or None,
+        help="docker: keep the package caches in this host folder instead of named volumes (e.g. one CI "
+        "saves and restores) [HARNESS_CACHE_DIR]",
+    )
+    run.add_argument(
         "--offline",
         action="store_true",
         help="docker: containers reach the stub and nothing else (a warm rerun needs no downloads)",
@@ -168,6 +175,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         images=args.images,
         ca_bundle=args.ca_bundle,
         offline=args.offline,
+        cache_dir=args.cache_dir,
         log=lambda m: progress.note(args.backend, m),
     )
     try:

@@ -95,13 +95,20 @@ class DockerBackend:
     name = "docker"
 
     def __init__(
-        self, images: str = "official", ca_bundle: Path | None = None, log=None, offline: bool = False, **_: object
+        self,
+        images: str = "official",
+        ca_bundle: Path | None = None,
+        log=None,
+        offline: bool = False,
+        cache_dir: Path | None = None,
+        **_: object,
     ) -> None:
         self.client = connect()
         self.session = uuid.uuid4().hex[:10]
         self.labels = {MANAGED: "true", SESSION: self.session, PID: str(os.getpid()), HOST: socket.gethostname()}
         self.log = log or (lambda message: None)
         self.profile = images
+        self.cache_dir = cache_dir.resolve() if cache_dir else None
         clean(self.client, only_dead=True)
         self.images = Images(self.client, images, ca_bundle, {MANAGED: "true"}, self.log)
         # Offline: the run's network is internal (containers reach each other, nothing
@@ -203,9 +210,13 @@ class DockerBackend:
             raise BuildError("missing-toolchain", str(exc)) from None
         volumes = {str(language.client): {"bind": "/src", "mode": "ro"}}
         for cache in toolchain.caches:
-            volume = f"scoring-kit-cache-{cache}"
-            with contextlib.suppress(docker.errors.APIError):
-                self.client.volumes.create(volume, labels={MANAGED: "true", KEEP: "cache"})
+            if self.cache_dir:  # a host folder, e.g. one that CI saves and restores
+                volume = str(self.cache_dir / cache)
+                (self.cache_dir / cache).mkdir(parents=True, exist_ok=True)
+            else:
+                volume = f"scoring-kit-cache-{cache}"
+                with contextlib.suppress(docker.errors.APIError):
+                    self.client.volumes.create(volume, labels={MANAGED: "true", KEEP: "cache"})
             volumes[volume] = {"bind": f"/cache/{cache}", "mode": "rw"}
         container = self._container(
             image,

@@ -89,7 +89,8 @@ class Images:
     def _resolve(self, ref: str) -> str:
         if self.profile == "debian":
             base = self._once("base", self._debian_base)
-            tag = f"scoring-kit/debian-{Path(ref).stem}:bookworm"
+            # One tag per CA bundle: runs with and without extra CAs do not rebuild each other's images.
+            tag = f"scoring-kit/debian-{Path(ref).stem}:bookworm{self._ca_suffix()}"
             with tempfile.TemporaryDirectory() as ctx:
                 self._ca_context(Path(ctx))
                 self._build(Path(ctx), IMAGES_DIR / ref, tag, {"BASE": base})
@@ -98,7 +99,7 @@ class Images:
         if not self.ca_bundle:
             return image
         name = ref.rsplit("/", 1)[-1].split(":")[0]
-        tag = f"scoring-kit/ca-{name}:{hashlib.sha256((ref + self.ca_bundle.read_text()).encode()).hexdigest()[:12]}"
+        tag = f"scoring-kit/ca-{name}:{hashlib.sha256(ref.encode()).hexdigest()[:8]}{self._ca_suffix()}"
         with tempfile.TemporaryDirectory() as ctx:
             self._ca_context(Path(ctx))
             self._build(Path(ctx), IMAGES_DIR / "official" / "ca.Dockerfile", tag, {"BASE": image})
@@ -143,6 +144,11 @@ class Images:
             tail = (result.stderr or result.stdout).strip().splitlines()[-5:] or ["timed out"]
             raise ImageError(f"making {wanted} failed: " + " | ".join(tail))
         return wanted
+
+    def _ca_suffix(self) -> str:
+        if not self.ca_bundle:
+            return ""
+        return "-ca" + hashlib.sha256(self.ca_bundle.read_bytes()).hexdigest()[:10]
 
     # -- building -----------------------------------------------------------
     def _ca_context(self, ctx: Path) -> None:

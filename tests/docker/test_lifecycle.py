@@ -132,3 +132,16 @@ def test_no_docker_engine_is_one_line_and_exit_2(tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith("harness: error: Docker is not available") and "--backend local" in lines[0]
+
+
+def test_caches_can_live_in_a_host_folder(docker_client, tmp_path):
+    """--cache-dir: what CI saves and restores between jobs instead of named volumes."""
+    cache = tmp_path / "cache"
+    run = run_harness(
+        "run", "--backend", "docker", "--images", IMAGES, "-l", "go,python", "-s", "json-key",
+        "--cache-dir", str(cache), "--results", str(tmp_path / "r"),
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert sorted(p.name for p in cache.iterdir()) == ["go-build", "go-mod", "pip"]
+    assert any((cache / "go-build").rglob("*-d")), "go's build cache was written"
+    assert list((cache / "pip" / "wheels").glob("requests-*.whl")), "pip's wheels were kept"
