@@ -7,6 +7,7 @@
 # - nox (which installs the Python packages of each session itself);
 # - the local toolchains used by `--backend local` and by the tests: Mono's mcs
 #   with Newtonsoft.Json (C#), Go, a JDK and Maven;
+# - actionlint (from the Go module proxy), which the tests run on the CI workflow;
 # - Docker: scripts/docker-up.sh (docker.io, debootstrap, dockerd).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,4 +32,10 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${apt_packages[@]}" >/dev/null
 fi
 command -v nox >/dev/null 2>&1 || python3 -m pip install --quiet nox==2026.10.20
+# actionlint checks the CI workflow in the tests.
+if ! command -v actionlint >/dev/null 2>&1 && [ ! -x "$(go env GOPATH)/bin/actionlint" ]; then
+    echo "setup: installing actionlint"
+    if [ "$(id -u)" = 0 ]; then export GOBIN=/usr/local/bin; fi
+    go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+fi
 scripts/docker-up.sh
