@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from ..catalog import Language, Toolchain
+from ..checks import RunResult
 
 
 class BackendUnavailable(Exception):
@@ -40,6 +41,16 @@ class Built:
     env: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     handle: Any = None  # the backend's own (e.g. the language's container)
+
+
+def record_step(log: TextIO, argv: list[str], result: RunResult) -> None:
+    """Append a build step's output to the language's log; a failed step raises BuildError with its tail."""
+    log.write(result.stdout + result.stderr)
+    log.flush()
+    if result.exit_code != 0:
+        why = "timed out" if result.killed else f"exit code {result.exit_code}"
+        output = (result.stderr.strip() or result.stdout.strip() or "(no output)").splitlines()
+        raise BuildError("build-failed", f"`{' '.join(argv)}` failed ({why}):\n" + "\n".join(output[-40:]))
 
 
 def get_backend(name: str, **options):

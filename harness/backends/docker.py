@@ -29,7 +29,7 @@ import requests
 from ..catalog import Language, docker_toolchain, render
 from ..checks import RunResult
 from ..stubctl import StubControl, StubUnavailable
-from . import BackendUnavailable, BuildError, Built
+from . import BackendUnavailable, BuildError, Built, record_step
 from .docker_images import ImageError, Images
 
 LABEL = "io.scoring-kit"
@@ -235,12 +235,7 @@ class DockerBackend:
         for workdir, argv in steps:
             log.write(f"$ {' '.join(argv)}   [in {image}]\n")
             result = self._exec(container, argv, {}, workdir, BUILD_TIMEOUT)
-            log.write(result.stdout + result.stderr)
-            log.flush()
-            if result.exit_code != 0:
-                why = "timed out" if result.killed else f"exit code {result.exit_code}"
-                output = (result.stderr.strip() or result.stdout.strip() or "(no output)").splitlines()
-                raise BuildError("build-failed", f"`{' '.join(argv)}` failed ({why}):\n" + "\n".join(output[-40:]))
+            record_step(log, argv, result)
         return Built(
             language,
             toolchain,

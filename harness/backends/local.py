@@ -17,7 +17,7 @@ from ..catalog import ROOT, Language, Toolchain, render
 from ..checks import RunResult
 from ..procs import kill_all, run_command
 from ..stubctl import StubControl, StubUnavailable
-from . import BuildError, Built
+from . import BuildError, Built, record_step
 
 BUILD_TIMEOUT = 900.0
 # What a client run inherits from the harness's environment.  Proxies are left
@@ -128,12 +128,7 @@ class LocalBackend:
             argv = render(list(command), variables)
             log.write(f"$ {' '.join(argv)}\n")
             result = run_command(argv, cwd=src, env=env, timeout=BUILD_TIMEOUT)
-            log.write(result.stdout + result.stderr)
-            log.flush()
-            if result.exit_code != 0:
-                why = "timed out" if result.killed else f"exit code {result.exit_code}"
-                output = (result.stderr.strip() or result.stdout.strip() or "(no output)").splitlines()
-                raise BuildError("build-failed", f"`{' '.join(argv)}` failed ({why}):\n" + "\n".join(output[-40:]))
+            record_step(log, argv, result)
         return Built(
             language,
             toolchain,
