@@ -81,6 +81,8 @@ class Language:
     local: tuple[Toolchain, ...]
     lint: tuple[LintStep, ...]
     docker: dict = field(default_factory=dict)
+    sources: tuple[str, ...] = ()  # globs (in the client folder) counted as the sample's code
+    dependencies: tuple[str, str] | None = None  # (build file, regex whose group 1 names a dependency)
 
 
 def _toolchain(doc: Any, where: str) -> Toolchain:
@@ -125,7 +127,7 @@ def docker_toolchain(language: Language, profile: str) -> Toolchain:
 def load_language(path: Path) -> Language:
     doc = _load_toml(path)
     where = str(path)
-    _only(doc, {"title", "client", "local", "lint", "docker"}, where)
+    _only(doc, {"title", "client", "local", "lint", "docker", "report"}, where)
     if "client" not in doc:
         raise CatalogError(f"{where}: missing 'client' (the client folder)")
     client = (ROOT / doc["client"]).resolve()
@@ -139,6 +141,16 @@ def load_language(path: Path) -> Language:
     for i, step in enumerate(doc.get("lint", [])):
         _only(step, {"command", "fail_on_output"}, f"{where}: lint[{i}]")
         lint.append(LintStep(_command(step.get("command"), f"{where}: lint[{i}]"), bool(step.get("fail_on_output"))))
+    report = doc.get("report", {})
+    _only(report, {"sources", "dependencies"}, f"{where}: [report]")
+    deps = report.get("dependencies")
+    if deps is not None:
+        _only(deps, {"file", "pattern"}, f"{where}: [report.dependencies]")
+        try:
+            re.compile(deps["pattern"])
+            deps = (str(deps["file"]), str(deps["pattern"]))
+        except (KeyError, re.error) as exc:
+            raise CatalogError(f"{where}: [report.dependencies] needs a file and a valid pattern ({exc})") from None
     return Language(
         name=path.stem,
         title=str(doc.get("title", path.stem)),
@@ -146,6 +158,8 @@ def load_language(path: Path) -> Language:
         local=tuple(_toolchain(t, f"{where}: local[{i}]") for i, t in enumerate(doc.get("local", []))),
         lint=tuple(lint),
         docker=docker,
+        sources=tuple(str(g) for g in report.get("sources", ())),
+        dependencies=deps,
     )
 
 

@@ -4,6 +4,7 @@
     python -m harness list
     python -m harness clean [--volumes] [--all]
     python -m harness summary results/*/results.json
+    python -m harness report results/results.json [more/results.json ...]
 
 Exit status: 0 when every selected cell passes, 1 when any fails, 2 when the
 request itself is wrong (unknown language, bad data file, stub won't start).
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from . import catalog, report, runner, selection
+from . import catalog, compare, report, runner, selection
 from .backends import BackendUnavailable, get_backend
 from .live import LiveProgress
 from .redact import Redactor
@@ -108,6 +109,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     clean = sub.add_parser("clean", help="remove containers and networks left by killed docker runs")
     clean.add_argument("--all", action="store_true", help="also those of runs still going on")
     clean.add_argument("--volumes", action="store_true", help="also remove the package cache volumes")
+    compare = sub.add_parser("report", help="the language comparison page over saved results.json files")
+    compare.add_argument("files", nargs="+", type=Path, help="results.json files, oldest first")
+    compare.add_argument("--out", type=Path, help="folder for comparison.html/.md (default: the last file's)")
     summary = sub.add_parser("summary", help="one matrix table over saved results.json files")
     summary.add_argument("files", nargs="*", type=Path, help="results.json files")
     summary.add_argument("--since", type=float, default=0.0, help="ignore files older than this Unix time")
@@ -187,20 +191,33 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         backend.close()
     doc = report.to_json(matrix, redactor)
     report.write_ci_files(doc, results_dir)
+    compare.write([doc], catalog.load_languages(), results_dir)
     report.print_report(doc, console, report.write_json(doc, results_dir))
     return 0 if matrix.ok else 1
 
 
-def cmd_summary(args: argparse.Namespace, console: Console) -> int:
-    """One table over saved results files, e.g. one per language from CI jobs."""
+def _read_results(paths: list[Path]) -> list[dict]:
     docs = []
-    for path in args.files:
-        if args.since and path.stat().st_mtime < args.since:
-            continue
+    for path in paths:
         try:
             docs.append(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError) as exc:
             raise catalog.CatalogError(f"cannot read results file {path}: {exc}") from None
+    return docs
+
+
+def cmd_report(args: argparse.Namespace, console: Console) -> int:
+    docs = _read_results(args.files)
+    out = args.out or args.files[-1].parent
+    out.mkdir(parents=True, exist_ok=True)
+    for path in compare.write(docs, catalog.load_languages(), out):
+        console.print(f"wrote {path}")
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace, console: Console) -> int:
+    """One table over saved results files, e.g. one per language from CI jobs."""
+    docs = _read_results([p for p in args.files if not args.since or p.stat().st_mtime >= args.since])
     if not docs:
         raise catalog.CatalogError("no results files to summarise" + (" from this run" if args.since else ""))
     doc = report.merge(docs)
@@ -224,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_list(console)
         if args.command == "summary":
             return cmd_summary(args, console)
+        if args.command == "report":
+            return cmd_report(args, console)
         if args.command == "clean":
             from .backends.docker import clean, connect
 

@@ -51,6 +51,8 @@ def to_json(matrix: Matrix, redactor: Redactor) -> dict:
                     "message": o.message,
                     "log": str(o.log_path),
                     "build_seconds": round(o.build_seconds, 3),
+                    "image": o.image,
+                    "image_bytes": o.image_bytes,
                     "cells": [cell(c) for c in o.cells],
                 }
                 for o in matrix.languages

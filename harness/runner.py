@@ -48,6 +48,8 @@ class LanguageOutcome:
     log_path: Path | None = None
     build_seconds: float = 0.0
     cells: list[Cell] = field(default_factory=list)
+    image: str = ""
+    image_bytes: int = 0
 
 
 @dataclass
@@ -128,6 +130,7 @@ def run_language(
             outcome.cells = [Cell(language.name, s.name, "fail", message=str(exc)) for s in scenarios]
             return outcome
         outcome.status, outcome.toolchain, outcome.build_seconds = "built", built.toolchain.name, built.seconds
+        outcome.image, outcome.image_bytes = built.image, built.image_bytes
         progress(language.name, "built", f"built with {built.toolchain.name} in {built.seconds:.1f} s")
         for scenario in scenarios:
             try:

@@ -6,7 +6,7 @@
 #
 # - nox (which installs the Python packages of each session itself);
 # - the local toolchains used by `--backend local` and by the tests: Mono's mcs
-#   with Newtonsoft.Json (C#), Go, a JDK and Maven;
+#   with Newtonsoft.Json (C#), Go, a JDK and Maven; Chromium (headless, for a test);
 # - actionlint (from the Go module proxy), which the tests run on the CI workflow;
 # - Docker: scripts/docker-up.sh (docker.io, debootstrap, dockerd).
 set -euo pipefail
@@ -22,6 +22,7 @@ need mcs mono-mcs libmono-system-net-http4.0-cil libnewtonsoft-json-cil-dev
 need go golang-go
 need javac default-jdk-headless
 need mvn maven
+need chromium chromium  # the tests render the comparison report in it
 if [ ${#apt_packages[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
         echo "setup: missing ${apt_packages[*]}; install them (as root: apt-get install ...)" >&2

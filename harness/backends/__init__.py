@@ -41,6 +41,8 @@ class Built:
     env: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     handle: Any = None  # the backend's own (e.g. the language's container)
+    image: str = ""  # Docker backend: the SDK image it was built in, and its size
+    image_bytes: int = 0
 
 
 def record_step(log: TextIO, argv: list[str], result: RunResult) -> None:

@@ -244,6 +244,8 @@ class DockerBackend:
             {},
             time.monotonic() - start,
             handle=container,
+            image=image,
+            image_bytes=self.client.images.get(image).attrs.get("Size", 0),
         )
 
     def run(self, built: Built, env: dict[str, str], timeout: float) -> RunResult:

@@ -1,0 +1,70 @@
+"""The language comparison report: its figures, and that the page really renders its charts."""
+
+import shutil
+import subprocess
+
+import pytest
+
+from harness import catalog, compare
+
+
+def doc(build: float, run: float, image_bytes: int = 0, status: str = "pass") -> dict:
+    cells = [
+        {"scenario": "json-key", "status": status, "run": {"seconds": run}},
+        {"scenario": "timeout", "status": "pass", "run": {"seconds": 2.0}},
+    ]
+    lang = {
+        "name": "go",
+        "title": "Go",
+        "toolchain": "docker/debian",
+        "status": "built",
+        "build_seconds": build,
+        "image": "scoring-kit/debian-go:bookworm",
+        "image_bytes": image_bytes,
+        "cells": cells,
+    }
+    return {"backend": "docker/debian", "languages": [lang]}
+
+
+def test_first_run_is_cold_later_runs_are_warm_and_run_time_is_a_median():
+    languages = catalog.load_languages()
+    docs = [doc(30.0, 0.5), doc(2.0, 0.1), doc(4.0, 0.3, 585_000_000, status="fail")]
+    (row,) = compare.rows(docs, languages)
+    assert (row["cold_build"], row["warm_build"]) == (30.0, 3.0)
+    assert (row["run_median"], row["runs"]) == (0.3, 3)
+    assert (row["passed"], row["scenarios"]) == (1, 2)  # from the last run
+    assert row["image_mb"] == 585
+    (single,) = compare.rows([doc(30.0, 0.5)], languages)
+    assert single["warm_build"] is None and "| – |" in compare.to_markdown([single])
+
+
+def test_sample_sizes_and_dependencies_come_from_the_client_folders():
+    languages = catalog.load_languages()
+    deps = {name: compare.dependencies(lang) for name, lang in languages.items()}
+    assert deps == {"csharp": ["Newtonsoft.Json"], "go": [], "java": ["jackson-databind"], "python": ["requests"]}
+    go_source = (languages["go"].client / "main.go").read_text().splitlines()
+    expected = sum(1 for ln in go_source if ln.strip() and not ln.strip().startswith("//"))
+    assert compare.lines_of_code(languages["go"]) == expected
+    assert all(compare.lines_of_code(lang) > 20 for lang in languages.values())
+
+
+def test_the_page_renders_its_charts_in_a_browser(tmp_path):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if chromium is None:
+        pytest.fail("no Chromium to render the report: scripts/setup.sh installs it (apt-get install chromium)")
+    docs = [doc(30.0, 0.5, 585_000_000), doc(2.0, 0.1, 585_000_000)]
+    page, markdown = compare.write(docs, catalog.load_languages(), tmp_path)
+    assert "| Go | 2/2 |" in markdown.read_text()
+    proc = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000", "--dump-dom",
+         page.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    dom = proc.stdout
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    # plotly draws each chart as SVG when its script runs: four charts, each with bars.
+    for i in range(4):
+        assert f'id="chart-{i}"' in dom
+    assert dom.count('class="main-svg"') >= 4, dom[:2000]
+    assert dom.count('class="point"') >= 4  # bars drawn
+    assert "Lines of code of the sample" in dom and '<table id="comparison">' in dom
