@@ -177,8 +177,8 @@ class Scenario:
     source: Path
 
 
-EXPECT_KEYS = {"requests", "allow_retries", "exit_code", "stdout", "stderr", "max_seconds"}
-REQUEST_KEYS = {"method", "path", "query", "headers", "forbidden_headers", "body"}
+EXPECT_KEYS = {"requests", "allow_retries", "exit_code", "stdout", "stderr", "max_seconds", "min_retry_gap"}
+REQUEST_KEYS = {"method", "path", "query", "headers", "forbidden_headers", "body", "times"}
 BODY_KEYS = {"json", "json_file", "text", "empty"}
 STDERR_KEYS = {"one_line", "mentions_response", "contains", "pattern"}
 STDOUT_MODES = {"response-json", "empty", "any"}
@@ -212,9 +212,15 @@ def load_scenario(path: Path) -> Scenario:
     _only(client, {"env"}, f"{where}: [client]")
     expect = dict(doc.get("expect", {}))
     _only(expect, EXPECT_KEYS, f"{where}: [expect]")
-    requests = tuple(
-        _check_request(r, f"{where}: expect.requests[{i}]") for i, r in enumerate(expect.pop("requests", []))
-    )
+    requests = []
+    for i, r in enumerate(expect.pop("requests", [])):
+        times = r.get("times", 1) if isinstance(r, dict) else 1
+        if not isinstance(times, int) or isinstance(times, bool) or times < 1:
+            raise CatalogError(f"{where}: expect.requests[{i}].times is a whole number of at least 1")
+        checked = _check_request(r, f"{where}: expect.requests[{i}]")
+        checked.pop("times", None)
+        requests += [checked] * times  # `times = 3`: the same request three times in a row
+    requests = tuple(requests)
     exit_code = expect.get("exit_code", 0)
     if exit_code != "nonzero" and not isinstance(exit_code, int):
         raise CatalogError(f'{where}: expect.exit_code is a number or "nonzero"')

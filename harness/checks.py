@@ -10,6 +10,7 @@ matter, numbers are compared as IEEE doubles, exactly (``1`` equals ``1.0``;
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import json
 import re
@@ -246,6 +247,8 @@ def check_run(expect: dict, run: RunResult, entries: list[dict], run_timeout: fl
                 "" if run.seconds <= limit else "the client did not give up in time",
             )
         )
+    if "min_retry_gap" in expect and len(entries) > 1:
+        checks.append(check_retry_gaps(entries, float(expect["min_retry_gap"])))
     answer = _last_answer(entries)
     mode = expect.get("stdout", "any")
     if mode == "response-json":
@@ -298,6 +301,20 @@ def check_run(expect: dict, run: RunResult, entries: list[dict], run_timeout: fl
         ok = re.search(rules["pattern"], stderr) is not None
         checks.append(Check("stderr matches", ok, f"/{rules['pattern']}/", _clip(stderr) or "(empty)"))
     return checks
+
+
+def check_retry_gaps(entries: list[dict], min_gap: float) -> Check:
+    """Each retry came at least min_gap seconds after the attempt before it (e.g. honouring Retry-After)."""
+    times = [datetime.datetime.fromisoformat(e["time"]) for e in entries]
+    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:])]
+    ok = min(gaps) >= min_gap
+    return Check(
+        "retry spacing",
+        ok,
+        f"at least {min_gap:g} s between attempts",
+        ", ".join(f"{g:.2f} s" for g in gaps),
+        "" if ok else "the client retried sooner than the service asked (Retry-After)",
+    )
 
 
 def evaluate(scenario: Scenario, variables: dict[str, str], entries: list[dict], run: RunResult) -> list[Check]:

@@ -32,6 +32,8 @@ def write(tmp_path, name, text):
         ("[[expect.requests]]\nbody.json_file = 'payloads/nope.json'\n", "nope.json"),
         ("[expect.stderr]\npattern = '(['\n", "pattern"),
         ("this is not toml", "bad.toml"),
+        ("[[expect.requests]]\ntimes = 0\n", "times is a whole number of at least 1"),
+        ("[expect]\nmin_retry_gaps = 1\n", "unknown key(s) min_retry_gaps"),
     ],
 )
 def test_broken_scenario_files_are_named(tmp_path, text, fragment):
