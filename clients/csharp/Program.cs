@@ -4,7 +4,12 @@
 //   SCORING_URI      (required) scoring URI of the web service, for example
 //                    http://127.0.0.1:5001/api/v1/service/myservice/score
 //   SCORING_KEY      (optional) key or token; sent as "Authorization: Bearer <key>"
-//   SCORING_TIMEOUT  (optional) seconds to wait for the whole call, default 30
+//   SCORING_TIMEOUT  (optional) seconds to wait for the whole call, retries
+//                    included, default 30
+//
+// Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
+// are retried up to 3 times, after the Retry-After the service asks for (at
+// most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400 or 401, are not.
 //
 // Exit status: 0 success, 1 the call failed, 2 bad configuration.
 using System;
@@ -12,6 +17,7 @@ using System.Globalization;
 using System.Linq;
 using System.Net.Http;
 using System.Net.Http.Headers;
+using System.Threading;
 using System.Threading.Tasks;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
@@ -48,6 +54,11 @@ namespace ScoringClient
             },
         };
 
+        private const int Attempts = 4; // one call and up to three retries
+
+        // The answers of a service that is busy or restarting.
+        private static readonly int[] RetryStatus = { 429, 502, 503, 504 };
+
         // A synchronous Main that waits for the async code also builds with Mono's mcs (C# 7).
         // Environment.Exit, rather than returning the status, because Mono sometimes hangs on
         // the way out after an HttpClient call.
@@ -71,19 +82,21 @@ namespace ScoringClient
                 || !(seconds > 0 && seconds <= 86400)) // also rejects NaN
                 return Fail(2, $"SCORING_TIMEOUT must be 0 < seconds <= 86400, not \"{timeoutText}\"");
 
-            // HttpClient.Timeout covers connecting, sending and reading the whole response.
-            // Redirects are not followed: a redirected POST would be resent as a GET.
+            // One deadline for every attempt: connecting, sending, reading the whole response
+            // and waiting between attempts. Redirects are not followed: a redirected POST
+            // would be resent as a GET.
             var handler = new HttpClientHandler { AllowAutoRedirect = false };
             var timeout = TimeSpan.FromTicks(Math.Max(1, (long)(seconds * TimeSpan.TicksPerSecond)));
-            using (var client = new HttpClient(handler) { Timeout = timeout })
+            using (var deadline = new CancellationTokenSource(timeout))
+            using (var client = new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan })
             {
                 try
                 {
-                    double[] predictions = await ScoreAsync(client, uri, key);
+                    double[] predictions = await ScoreAsync(client, uri, key, DateTime.UtcNow + timeout, deadline.Token);
                     Console.WriteLine(JsonConvert.SerializeObject(predictions)); // one JSON array
                     return 0;
                 }
-                catch (TaskCanceledException)
+                catch (OperationCanceledException)
                 {
                     return Fail(1, $"no response from {uriText} within {timeoutText} s");
                 }
@@ -98,38 +111,66 @@ namespace ScoringClient
             }
         }
 
-        // Sends the rows to the service in one POST and returns one prediction per row.
-        private static async Task<double[]> ScoreAsync(HttpClient client, Uri uri, string key)
+        // Sends the rows to the service and returns one prediction per row, retrying
+        // transient failures until the deadline.
+        private static async Task<double[]> ScoreAsync(
+            HttpClient client, Uri uri, string key, DateTime endsAt, CancellationToken deadline)
         {
-            var request = new HttpRequestMessage(HttpMethod.Post, uri);
-            request.Content = new StringContent(JsonConvert.SerializeObject(new ScoringRequest { Data = Rows }));
-            // StringContent says "text/plain; charset=utf-8"; the service expects exactly this:
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            if (!string.IsNullOrEmpty(key))
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-
-            using (HttpResponseMessage response = await client.SendAsync(request))
+            string json = JsonConvert.SerializeObject(new ScoringRequest { Data = Rows });
+            for (int attempt = 1; ; attempt++)
             {
-                string body = await response.Content.ReadAsStringAsync();
-                if (!response.IsSuccessStatusCode)
-                {
-                    int status = (int)response.StatusCode;
-                    throw new ScoringException($"HTTP {status} {response.ReasonPhrase}{Detail(body)}");
-                }
-                string problem = "expected a JSON array of numbers";
+                var request = new HttpRequestMessage(HttpMethod.Post, uri);
+                request.Content = new StringContent(json);
+                // StringContent says "text/plain; charset=utf-8"; the service expects exactly this:
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                if (!string.IsNullOrEmpty(key))
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+
+                Exception failure;
+                TimeSpan wait = TimeSpan.FromMilliseconds(500 << (attempt - 1)); // 0.5, 1, 2 s
                 try
                 {
-                    // The service answers with one prediction per row.
-                    var array = JToken.Parse(body) as JArray;
-                    if (array != null && array.All(IsFiniteNumber))
-                        return array.Select(token => (double)token).ToArray();
+                    using (HttpResponseMessage response = await client.SendAsync(request, deadline))
+                    {
+                        string body = await response.Content.ReadAsStringAsync();
+                        int status = (int)response.StatusCode;
+                        if (!RetryStatus.Contains(status))
+                            return Predictions(uri, response, body);
+                        failure = new ScoringException($"HTTP {status} {response.ReasonPhrase}{Detail(body)}");
+                        // Retry-After in seconds, at most 10 s, replaces the backoff.
+                        TimeSpan? retryAfter = response.Headers.RetryAfter?.Delta;
+                        if (retryAfter.HasValue && retryAfter.Value >= TimeSpan.Zero)
+                            wait = TimeSpan.FromSeconds(Math.Min(retryAfter.Value.TotalSeconds, 10));
+                    }
                 }
-                catch (JsonException e)
+                catch (HttpRequestException e) when (!deadline.IsCancellationRequested)
                 {
-                    problem = e.Message;
+                    failure = e; // refused, reset: worth another try
                 }
-                throw new ScoringException($"unexpected response from {uri.OriginalString}: {problem}");
+                if (attempt == Attempts || DateTime.UtcNow + wait >= endsAt)
+                    throw failure;
+                await Task.Delay(wait, deadline);
             }
+        }
+
+        // The predictions in a response, one per row; any other answer is a ScoringException.
+        private static double[] Predictions(Uri uri, HttpResponseMessage response, string body)
+        {
+            if (!response.IsSuccessStatusCode)
+                throw new ScoringException($"HTTP {(int)response.StatusCode} {response.ReasonPhrase}{Detail(body)}");
+            string problem = "expected a JSON array of numbers";
+            try
+            {
+                // The service answers with one prediction per row.
+                var array = JToken.Parse(body) as JArray;
+                if (array != null && array.All(IsFiniteNumber))
+                    return array.Select(token => (double)token).ToArray();
+            }
+            catch (JsonException e)
+            {
+                problem = e.Message;
+            }
+            throw new ScoringException($"unexpected response from {uri.OriginalString}: {problem}");
         }
 
         private static bool IsFiniteNumber(JToken token) =>

@@ -6,7 +6,12 @@
 //	SCORING_URI      (required) scoring URI of the web service, for example
 //	                 http://127.0.0.1:5001/api/v1/service/myservice/score
 //	SCORING_KEY      (optional) key or token; sent as "Authorization: Bearer <key>"
-//	SCORING_TIMEOUT  (optional) seconds to wait for the whole call, default 30
+//	SCORING_TIMEOUT  (optional) seconds to wait for the whole call, retries
+//	                 included, default 30
+//
+// Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
+// are retried up to 3 times, after the Retry-After the service asks for (at
+// most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400 or 401, are not.
 //
 // Exit status: 0 success, 1 the call failed, 2 bad configuration.
 package main
@@ -38,6 +43,11 @@ var rows = [][]float64{
 	{-0.0127796318808497, -0.044641636506989, 0.0606183944448076, 0.0528581912385822, 0.0479653430750293,
 		0.0293746718291555, -0.0176293810234174, 0.0343088588777263, 0.0702112981933102, 0.00720651632920303},
 }
+
+const attempts = 4 // one call and up to three retries
+
+// retryStatus are the answers of a service that is busy or restarting.
+var retryStatus = map[int]bool{429: true, 502: true, 503: true, 504: true}
 
 // client does not follow redirects: a redirected POST would be resent as a GET.
 var client = &http.Client{
@@ -71,51 +81,85 @@ func main() {
 	}
 }
 
-// score sends the rows to the service in one POST and returns one prediction per row.
+// score sends the rows to the service and returns one prediction per row,
+// retrying transient failures until the deadline.
 func score(uri, key string, timeout time.Duration) ([]float64, error) {
 	body, err := json.Marshal(scoringRequest{Data: rows})
 	if err != nil {
 		return nil, err
 	}
-	// The deadline covers connecting, sending and reading the whole response.
+	// The deadline covers every attempt: connecting, sending, reading and waiting.
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	for attempt := 1; ; attempt++ {
+		resp, respBody, err := post(ctx, uri, key, body)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("no response from %s within %g s", uri, timeout.Seconds())
+		}
+		switch {
+		case err != nil: // refused, reset: worth another try
+			err = fmt.Errorf("cannot reach %s: %v", uri, err)
+		case retryStatus[resp.StatusCode]:
+			err = fmt.Errorf("HTTP %s%s", resp.Status, detail(respBody))
+		case resp.StatusCode < 200 || resp.StatusCode > 299:
+			return nil, fmt.Errorf("HTTP %s%s", resp.Status, detail(respBody))
+		default:
+			return predictions(uri, respBody)
+		}
+		wait := retryDelay(attempt, resp)
+		if deadline, _ := ctx.Deadline(); attempt == attempts || time.Until(deadline) <= wait {
+			return nil, err
+		}
+		time.Sleep(wait)
+	}
+}
+
+// post sends one request and reads the whole answer.
+func post(ctx context.Context, uri, key string, body []byte) (*http.Response, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, uri, bytes.NewReader(body))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
-
 	resp, err := client.Do(req)
-	if err == nil {
-		defer resp.Body.Close()
-		body, err = io.ReadAll(resp.Body)
-	}
 	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, fmt.Errorf("no response from %s within %g s", uri, timeout.Seconds())
-		}
 		var urlErr *url.Error
 		if errors.As(err, &urlErr) {
 			err = urlErr.Err // drop the `Post "<uri>":` prefix
 		}
-		return nil, fmt.Errorf("cannot reach %s: %v", uri, err)
+		return nil, nil, err
 	}
+	defer resp.Body.Close()
+	respBody, err := io.ReadAll(resp.Body)
+	return resp, respBody, err
+}
 
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, fmt.Errorf("HTTP %s%s", resp.Status, detail(body))
+// retryDelay is the Retry-After the service asked for (at most 10 s), else 0.5, 1, 2 s.
+func retryDelay(attempt int, resp *http.Response) time.Duration {
+	if resp != nil {
+		if s, err := strconv.ParseFloat(resp.Header.Get("Retry-After"), 64); err == nil && s >= 0 {
+			if s > 10 {
+				s = 10
+			}
+			return time.Duration(s * float64(time.Second))
+		}
 	}
-	var predictions []float64
-	if err := json.Unmarshal(body, &predictions); err != nil {
+	return time.Duration(500<<(attempt-1)) * time.Millisecond
+}
+
+// predictions decodes the service's answer: a JSON array of numbers.
+func predictions(uri string, body []byte) ([]float64, error) {
+	var p []float64
+	if err := json.Unmarshal(body, &p); err != nil {
 		return nil, fmt.Errorf("unexpected response from %s: %v", uri, err)
 	}
-	if predictions == nil { // the body was null
+	if p == nil { // the body was null
 		return nil, fmt.Errorf("unexpected response from %s: expected a JSON array of numbers", uri)
 	}
-	return predictions, nil
+	return p, nil
 }
 
 // detail returns ": " and the message of a JSON error body, else the body

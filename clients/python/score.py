@@ -4,7 +4,12 @@ Environment variables:
   SCORING_URI      (required) scoring URI of the web service, for example
                    http://127.0.0.1:5001/api/v1/service/myservice/score
   SCORING_KEY      (optional) key or token; sent as "Authorization: Bearer <key>"
-  SCORING_TIMEOUT  (optional) seconds to wait for the service, default 30
+  SCORING_TIMEOUT  (optional) seconds the call may take, retries
+                   included, default 30
+
+Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
+are retried up to 3 times, after the Retry-After the service asks for (at
+most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400 or 401, are not.
 
 Exit status: 0 success, 1 the call failed, 2 bad configuration.
 """
@@ -13,6 +18,7 @@ import json
 import math
 import os
 import sys
+import time
 from urllib.parse import urlsplit
 
 import requests
@@ -28,6 +34,17 @@ DATA = {"data": [
      0.0343088588777263, 0.0702112981933102, 0.00720651632920303],
 ]}
 # fmt: on
+
+ATTEMPTS = 4  # one call and up to three retries
+RETRY_STATUS = {429, 502, 503, 504}  # the service is busy or restarting
+
+
+def retry_delay(attempt, resp):
+    """Seconds to wait before the next attempt: Retry-After (capped), else backoff."""
+    try:
+        return min(max(float(resp.headers["Retry-After"]), 0.0), 10.0)
+    except (AttributeError, KeyError, ValueError):  # no response or header, a date
+        return 0.5 * 2 ** (attempt - 1)
 
 
 def fail(message, status=1):
@@ -61,18 +78,35 @@ def main():
         fail(f"SCORING_TIMEOUT must be 0 < seconds <= 86400, not {timeout_text!r}", 2)
 
     headers = {"Authorization": f"Bearer {key}"} if key else {}
-    try:
-        # json= serializes DATA and sets "Content-Type: application/json".
-        # timeout= bounds the connect and each wait for data from the service.
-        resp = requests.post(
-            uri, json=DATA, headers=headers, timeout=timeout, allow_redirects=False
-        )
-    except requests.Timeout:
-        fail(f"no response from {uri} within {timeout_text} s")
-    except requests.RequestException as e:
-        while e.__cause__ or e.__context__:  # innermost cause: "Connection refused"
-            e = e.__cause__ or e.__context__
-        fail(f"cannot reach {uri}: {e}")
+    deadline = time.monotonic() + timeout
+    for attempt in range(1, ATTEMPTS + 1):
+        resp, error = None, None
+        try:
+            # json= serializes DATA and sets "Content-Type: application/json".
+            # timeout= bounds the connect and each wait for data: what is left.
+            resp = requests.post(
+                uri,
+                json=DATA,
+                headers=headers,
+                timeout=max(deadline - time.monotonic(), 0.001),
+                allow_redirects=False,
+            )
+        except requests.Timeout:
+            fail(f"no response from {uri} within {timeout_text} s")
+        except requests.ConnectionError as e:  # refused, reset: worth another try
+            while e.__cause__ or e.__context__:  # innermost cause: "Connection refused"
+                e = e.__cause__ or e.__context__
+            error = f"cannot reach {uri}: {e}"
+        except requests.RequestException as e:
+            fail(f"cannot call {uri}: {e}")
+        if resp is not None and resp.status_code not in RETRY_STATUS:
+            break
+        delay = retry_delay(attempt, resp)
+        if attempt == ATTEMPTS or time.monotonic() + delay >= deadline:
+            break
+        time.sleep(delay)
+    if error:
+        fail(error)
 
     if not 200 <= resp.status_code < 300:
         detail = error_detail(resp)

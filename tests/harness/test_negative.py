@@ -119,3 +119,23 @@ def test_bad_requests_are_one_line_and_exit_2(harness, args, message):
     assert run.code == 2
     assert run.err.strip().count("\n") == 0
     assert message in run.err
+
+
+def test_a_client_that_does_not_retry_fails_the_retry_scenario(harness):
+    run = harness("-l", "python", "-s", "retry", "--client", broken("no-retry"))
+    bad = run.failed_checks("python", "retry")
+    assert bad["requests received"]["expected"] == "3" and bad["requests received"]["received"].startswith("1:")
+    assert "exit code" in bad and "#2 request" in bad
+
+
+def test_a_client_that_ignores_retry_after_fails_the_spacing_check(harness):
+    run = harness("-l", "python", "-s", "retry", "--client", broken("retry-too-soon"))
+    bad = run.failed_checks("python", "retry")
+    assert set(bad) == {"retry spacing"}, bad
+    assert bad["retry spacing"]["expected"] == "at least 0.9 s between attempts"
+
+
+def test_a_client_that_retries_a_400_fails_the_no_retry_scenario(harness):
+    run = harness("-l", "python", "-s", "no-retry-400", "--client", broken("retries-400"))
+    bad = run.failed_checks("python", "no-retry-400")
+    assert bad["requests received"]["expected"] == "1" and bad["requests received"]["received"].startswith("4:")

@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.channels.UnresolvedAddressException;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -25,8 +26,13 @@ import java.util.concurrent.TimeoutException;
  *   SCORING_URI      (required) scoring URI of the web service, for example
  *                    http://127.0.0.1:5001/api/v1/service/myservice/score
  *   SCORING_KEY      (optional) key or token; sent as "Authorization: Bearer &lt;key&gt;"
- *   SCORING_TIMEOUT  (optional) seconds to wait for the whole call, default 30
+ *   SCORING_TIMEOUT  (optional) seconds to wait for the whole call, retries
+ *                    included, default 30
  * </pre>
+ * Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
+ * are retried up to 3 times, after the Retry-After the service asks for (at
+ * most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400 or 401, are not.
+ *
  * Exit status: 0 success, 1 the call failed, 2 bad configuration.
  */
 public final class ScoringClient {
@@ -54,6 +60,12 @@ public final class ScoringClient {
     private static final Map<Integer, String> REASONS = Map.of(400, "Bad Request", 401, "Unauthorized",
             403, "Forbidden", 404, "Not Found", 408, "Request Timeout", 429, "Too Many Requests",
             500, "Internal Server Error", 502, "Bad Gateway", 503, "Service Unavailable", 504, "Gateway Timeout");
+
+    /** One call and up to three retries. */
+    private static final int ATTEMPTS = 4;
+
+    /** The answers of a service that is busy or restarting. */
+    private static final Set<Integer> RETRY_STATUS = Set.of(429, 502, 503, 504);
 
     /** A call that got an answer, but not predictions; the message is one line for the user. */
     static final class ScoringException extends Exception {
@@ -114,26 +126,61 @@ public final class ScoringClient {
         }
     }
 
-    /** Sends the request once and returns the service's predictions, one per row. */
+    /** Sends the request and returns the service's predictions, one per row, retrying transient failures. */
     static double[] score(HttpRequest request, long timeoutNanos)
             throws IOException, InterruptedException, TimeoutException, ScoringException {
-        // One deadline for connecting, sending and reading the whole response
+        // One deadline for every attempt: connecting, sending, reading the whole response and waiting
         // (HttpRequest.timeout() would stop counting once the headers arrive).
-        CompletableFuture<HttpResponse<String>> call = CLIENT.sendAsync(request, HttpResponse.BodyHandlers.ofString());
-        HttpResponse<String> response;
-        try {
-            response = call.get(timeoutNanos, TimeUnit.NANOSECONDS);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-        } finally {
-            call.cancel(true);
+        long deadline = System.nanoTime() + timeoutNanos;
+        for (int attempt = 1; ; attempt++) {
+            HttpResponse<String> response = null;
+            Exception failure;
+            CompletableFuture<HttpResponse<String>> call =
+                    CLIENT.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+            try {
+                response = call.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                int status = response.statusCode();
+                if (!RETRY_STATUS.contains(status)) {
+                    return predictions(request, response);
+                }
+                failure = new ScoringException(httpError(response));
+            } catch (ExecutionException e) { // refused, reset: worth another try
+                failure = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            } finally {
+                call.cancel(true);
+            }
+            long wait = retryDelayNanos(attempt, response);
+            if (attempt == ATTEMPTS || System.nanoTime() + wait >= deadline) {
+                if (failure instanceof IOException io) {
+                    throw io;
+                }
+                throw (ScoringException) failure;
+            }
+            TimeUnit.NANOSECONDS.sleep(wait);
         }
+    }
 
+    /** The Retry-After the service asked for (at most 10 s), else 0.5, 1, then 2 s. */
+    private static long retryDelayNanos(int attempt, HttpResponse<String> response) {
+        if (response != null) {
+            try {
+                double seconds = Double.parseDouble(response.headers().firstValue("Retry-After").orElse(""));
+                if (seconds >= 0) {
+                    return (long) (Math.min(seconds, 10) * 1e9);
+                }
+            } catch (NumberFormatException e) {
+                // absent, or an HTTP date: back off instead
+            }
+        }
+        return TimeUnit.MILLISECONDS.toNanos(500L << (attempt - 1));
+    }
+
+    /** The predictions in a response, one per row; any other answer is a ScoringException. */
+    private static double[] predictions(HttpRequest request, HttpResponse<String> response)
+            throws ScoringException {
         int status = response.statusCode();
         if (status < 200 || status > 299) {
-            String detail = detail(response.body());
-            throw new ScoringException(("HTTP " + status + " " + REASONS.getOrDefault(status, "")).strip()
-                    + (detail.isEmpty() ? "" : ": " + detail));
+            throw new ScoringException(httpError(response));
         }
         String problem;
         try {
@@ -146,6 +193,14 @@ public final class ScoringClient {
             problem = e.getOriginalMessage();
         }
         throw new ScoringException("unexpected response from " + request.uri() + ": " + problem);
+    }
+
+    /** "HTTP 503 Service Unavailable: message" for a response that is not a success. */
+    private static String httpError(HttpResponse<String> response) {
+        int status = response.statusCode();
+        String detail = detail(response.body());
+        return ("HTTP " + status + " " + REASONS.getOrDefault(status, "")).strip()
+                + (detail.isEmpty() ? "" : ": " + detail);
     }
 
     /** The "message" of a JSON error body, else the body text, on one line and cut to 200 characters. */
