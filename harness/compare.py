@@ -4,7 +4,8 @@ Per language: scenarios passed, lines of code of the sample, its third-party
 dependencies, build time of the first run and of later runs, the median run
 time of the ``json-key`` scenario, and the SDK image's size (Docker backend).
 From one or more saved runs (``results.json``, oldest first: with several,
-the first one's build counts as cold, the median of the others as warm), as a
+a language's first build counts as cold, the median of its others as warm;
+files of different languages, as CI's per-language jobs write, combine), as a
 self-contained HTML page with plotly charts and as a Markdown table.
 
     python -m harness report results/results.json [later/results.json ...] --html report.html
@@ -45,11 +46,16 @@ def dependencies(language: Language) -> list[str]:
 
 
 def rows(docs: list[dict], languages: dict[str, Language]) -> list[dict]:
-    """One row per language of the last run, with figures from all runs."""
+    """One row per language, from the last run that has it, with figures from all runs that do.
+
+    So both work: several runs of the whole matrix, and one file per language (CI's jobs).
+    """
     out = []
-    for lang in docs[-1]["languages"]:
-        runs = [next((x for x in d["languages"] if x["name"] == lang["name"]), None) for d in docs]
-        runs = [r for r in runs if r and r["status"] == "built"]
+    names = list(dict.fromkeys(x["name"] for d in docs for x in d["languages"]))
+    for name in names:
+        present = [x for d in docs for x in d["languages"] if x["name"] == name]
+        lang = present[-1]
+        runs = [r for r in present if r["status"] == "built"]
         cells = lang["cells"]
         times = [c["run"]["seconds"] for r in runs for c in r["cells"] if c["scenario"] == RUN_SCENARIO and c["run"]]
         known = languages.get(lang["name"])
@@ -136,6 +142,7 @@ def write(docs: list[dict], languages: dict[str, Language], folder: Path) -> lis
     """comparison.html and comparison.md in folder."""
     table = rows(docs, languages)
     page, markdown = folder / "comparison.html", folder / "comparison.md"
-    page.write_text(to_html(table, docs[-1]["backend"]), encoding="utf-8")
+    backends = ", ".join(dict.fromkeys(d["backend"] for d in docs))
+    page.write_text(to_html(table, backends), encoding="utf-8")
     markdown.write_text(to_markdown(table), encoding="utf-8")
     return [page, markdown]

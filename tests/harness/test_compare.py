@@ -68,3 +68,11 @@ def test_the_page_renders_its_charts_in_a_browser(tmp_path):
     assert dom.count('class="main-svg"') >= 4, dom[:2000]
     assert dom.count('class="point"') >= 4  # bars drawn
     assert "Lines of code of the sample" in dom and '<table id="comparison">' in dom
+
+
+def test_one_file_per_language_combines_into_one_table():
+    go, java = doc(3.0, 0.1), doc(5.0, 0.9)
+    java["languages"][0].update(name="java", title="Java")
+    table = compare.rows([go, java], catalog.load_languages())
+    assert [r["title"] for r in table] == ["Go", "Java"]
+    assert [r["cold_build"] for r in table] == [3.0, 5.0] and [r["warm_build"] for r in table] == [None, None]
