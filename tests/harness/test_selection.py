@@ -35,7 +35,9 @@ def test_last_failed_reads_the_failing_cells(tmp_path):
 def test_last_failed_reruns_exactly_the_failed_cells(harness):
     first = harness("-l", "python", "--client", broken("wrong-number"))
     failed = {c["scenario"] for c in first.results["languages"][0]["cells"] if c["status"] == "fail"}
-    assert failed == {"json-key", "json-no-auth", "json-token"}, first.out
+    # It prints a rounded number (and does not retry): the error scenarios still pass.
+    assert {"json-key", "json-no-auth", "json-token"} <= failed, first.out
+    assert not failed & {"bad-credentials", "server-error", "timeout"}, first.out
     second = harness("-l", "python", "--last-failed")  # the real client this time
     assert second.code == 0, second.out
     assert {c["scenario"] for c in second.results["languages"][0]["cells"]} == failed
