@@ -29,6 +29,7 @@ from .redact import Redactor
 from .stubctl import StubUnavailable
 
 BACKENDS = ("docker", "local")
+IMAGE_PROFILES = catalog.PROFILES
 
 
 def _names(values: list[str] | None) -> list[str]:
@@ -50,7 +51,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     run.add_argument(
         "--images",
-        choices=("official", "debian"),
+        choices=IMAGE_PROFILES,
         default=os.environ.get("HARNESS_IMAGES", "official"),
         help="docker: the languages' official SDK images, or equivalents built from Debian packages "
         "(no registry needed) [HARNESS_IMAGES]",
@@ -117,7 +118,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     summary.add_argument("--since", type=float, default=0.0, help="ignore files older than this Unix time")
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
         argv = ["run", *argv]
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    # argparse checks choices given on the command line, not defaults taken from the environment.
+    for option, choices in (("backend", BACKENDS), ("images", IMAGE_PROFILES)):
+        value = getattr(args, option, None)
+        if value is not None and value not in choices:
+            parser.error(f"HARNESS_{option.upper()}={value!r}: choose from {', '.join(choices)}")
+    return args
 
 
 def _with_client_overrides(languages: dict[str, catalog.Language], overrides: list[str]) -> dict:

@@ -139,3 +139,10 @@ def test_a_client_that_retries_a_400_fails_the_no_retry_scenario(harness):
     run = harness("-l", "python", "-s", "no-retry-400", "--client", broken("retries-400"))
     bad = run.failed_checks("python", "no-retry-400")
     assert bad["requests received"]["expected"] == "1" and bad["requests received"]["received"].startswith("4:")
+
+
+@pytest.mark.parametrize("variable", ["HARNESS_BACKEND", "HARNESS_IMAGES"])
+def test_a_bad_choice_from_the_environment_is_refused_in_one_line(harness, variable):
+    run = harness("-l", "go", env={**os.environ, "HARNESS_BACKEND": "local", variable: "nonsense"})
+    assert run.code == 2
+    assert f"error: {variable}='nonsense': choose from" in run.err
