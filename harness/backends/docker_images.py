@@ -158,10 +158,10 @@ class Images:
             shutil.copy(self.ca_bundle, ctx / "extra-ca" / "extra.crt")
 
     def _build(self, context: Path, dockerfile: Path, tag: str, buildargs: dict[str, str]) -> None:
+        # Always through the builder: its layer cache makes an unchanged image a
+        # sub-second no-op, and a changed Dockerfile, script or base is never missed.
         try:
             before = self.client.images.get(tag).id
-            if not tag.startswith("scoring-kit/debian-"):
-                return  # content-addressed tags: present means up to date
         except docker.errors.ImageNotFound:
             before = None
         if before is None:
