@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -43,6 +44,18 @@ class Built:
     handle: Any = None  # the backend's own (e.g. the language's container)
     image: str = ""  # Docker backend: the SDK image it was built in, and its size
     image_bytes: int = 0
+
+
+# Build outputs a reader may have left in a client folder; never copied.
+IGNORED = shutil.ignore_patterns("bin", "obj", "target", ".venv", "venv", "__pycache__", "*.exe", "*.class")
+
+
+def stage_client(client: Path, build_dir: Path) -> Path:
+    """A fresh copy of a client folder in build_dir/src, links resolved, build outputs left out."""
+    shutil.rmtree(build_dir, ignore_errors=True)
+    src = build_dir / "src"
+    shutil.copytree(client, src, ignore=IGNORED)
+    return src
 
 
 def record_step(log: TextIO, argv: list[str], result: RunResult) -> None:

@@ -29,7 +29,7 @@ import requests
 from ..catalog import Language, docker_toolchain, render
 from ..checks import RunResult
 from ..stubctl import StubControl, StubUnavailable
-from . import BackendUnavailable, BuildError, Built, record_step
+from . import BackendUnavailable, BuildError, Built, record_step, stage_client
 from .docker_images import ImageError, Images
 
 LABEL = "io.scoring-kit"
@@ -208,7 +208,8 @@ class DockerBackend:
             image = self.images.sdk(language.name)
         except ImageError as exc:
             raise BuildError("missing-toolchain", str(exc)) from None
-        volumes = {str(language.client): {"bind": "/src", "mode": "ro"}}
+        # The client folder as a reader has it (links resolved, no stale build outputs), read-only.
+        volumes = {str(stage_client(language.client, build_dir)): {"bind": "/src", "mode": "ro"}}
         for cache in toolchain.caches:
             if self.cache_dir:  # a host folder, e.g. one that CI saves and restores
                 volume = str(self.cache_dir / cache)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from ..catalog import ROOT, Language, Toolchain, render
 from ..checks import RunResult
 from ..procs import kill_all, run_command
 from ..stubctl import StubControl, StubUnavailable
-from . import BuildError, Built, record_step
+from . import BuildError, Built, record_step, stage_client
 
 BUILD_TIMEOUT = 900.0
 # What a client run inherits from the harness's environment.  Proxies are left
@@ -43,8 +42,6 @@ PASS_THROUGH = (
     "SSL_CERT_DIR",
     "REQUESTS_CA_BUNDLE",
 )
-# Build outputs a reader may have left in a client folder; never copied.
-IGNORED = shutil.ignore_patterns("bin", "obj", "target", ".venv", "venv", "__pycache__", "*.exe", "*.class")
 
 
 def client_env(extra: dict[str, str]) -> dict[str, str]:
@@ -117,9 +114,7 @@ class LocalBackend:
 
     def build(self, language: Language, build_dir: Path, log: TextIO) -> Built:
         toolchain = self.toolchain(language)
-        src, out = build_dir / "src", build_dir / "out"
-        shutil.rmtree(build_dir, ignore_errors=True)
-        shutil.copytree(language.client, src, ignore=IGNORED)
+        src, out = stage_client(language.client, build_dir), build_dir / "out"
         out.mkdir(parents=True)
         variables = {"src": str(src), "out": str(out), "python": sys.executable}
         env = {**os.environ, **toolchain.env}

@@ -145,3 +145,15 @@ def test_caches_can_live_in_a_host_folder(docker_client, tmp_path):
     assert sorted(p.name for p in cache.iterdir()) == ["go-build", "go-mod", "pip"]
     assert any((cache / "go-build").rglob("*-d")), "go's build cache was written"
     assert list((cache / "pip" / "wheels").glob("requests-*.whl")), "pip's wheels were kept"
+
+
+def test_a_broken_client_is_caught_in_a_container_too(docker_client, tmp_path):
+    """Fixture folders link a shared file; the container gets the folder with links resolved."""
+    fixture = ROOT / "tests" / "fixtures" / "broken" / "no-retry"
+    run = run_harness(
+        "run", "--backend", "docker", "--images", IMAGES, "-l", "python", "-s", "retry,json-key",
+        "--client", f"python={fixture}", "--results", str(tmp_path / "r"),
+    )  # fmt: skip
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "docker/" in run.stdout and "✘ Python × retry" in run.stdout
+    assert "✘ Python × json-key" not in run.stdout  # it is right about everything else
