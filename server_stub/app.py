@@ -11,6 +11,7 @@ no scoring route can start with that prefix.  Errors are always JSON
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import re
@@ -56,6 +57,12 @@ class Service:
     name: str
     auth: ServiceAuth
     faults: FaultQueue = field(default_factory=FaultQueue)
+    # "json": rows of numbers in, predictions out. "binary": raw bytes in (an image, a
+    # file), as a scoring script reading the raw request would; their size and SHA-256 out.
+    input: str = "json"
+
+
+INPUT_MODES = ("json", "binary")
 
 
 class StubError(Exception):
@@ -121,6 +128,7 @@ class Stub:
             "name": name,
             "scoringPath": f"{base}/score",
             "auth": self.auth_of(name).describe(),
+            "input": svc.input if svc else "json",
             "faults": svc.faults.list() if svc else [],
         }
 
@@ -139,6 +147,7 @@ class Stub:
         r.add_get(svc, self.admin_service)
         r.add_delete(svc, self.admin_reset)
         r.add_put(svc + "/auth", self.admin_set_auth)
+        r.add_put(svc + "/input", self.admin_set_input)
         r.add_post(svc + "/keys/regenerate", self.admin_regenerate_key)
         r.add_post(svc + "/token", self.admin_token)
         r.add_get(svc + "/faults", self.admin_faults)
@@ -249,6 +258,9 @@ class Stub:
         except AuthError as exc:
             challenge = "Bearer" if "Authorization" not in request.headers else 'Bearer error="invalid_token"'
             raise StubError(401, str(exc), {"WWW-Authenticate": challenge}) from None
+        svc = self.services.get(name)
+        if svc is not None and svc.input == "binary":
+            return await self._score_binary(request)
         content_type = request.headers.get("Content-Type")
         if not content_type:
             raise StubError(415, "missing Content-Type header; send Content-Type: application/json")
@@ -263,6 +275,17 @@ class Stub:
         except InputError as exc:
             raise StubError(400, str(exc)) from None
         return web.Response(body=json.dumps(self.model.predict(rows)).encode(), content_type="application/json")
+
+    async def _score_binary(self, request: web.Request) -> web.Response:
+        """Raw bytes in; their size and SHA-256 out, so a caller can prove what arrived."""
+        content_type = request.headers.get("Content-Type", "")
+        if content_type.partition(";")[0].strip().lower() != "application/octet-stream":
+            raise StubError(415, f"Content-Type must be application/octet-stream, got {content_type!r}")
+        body = await request.read()
+        if not body:
+            raise StubError(400, "empty body: send the file's bytes")
+        answer = {"size": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+        return web.json_response(answer)
 
     # -- admin API ----------------------------------------------------------
     @staticmethod
@@ -309,6 +332,14 @@ class Stub:
             svc.auth = ServiceAuth(mode, *keys)
         except ValueError as exc:
             raise StubError(400, str(exc)) from None
+        return web.json_response(self.describe(name))
+
+    async def admin_set_input(self, request: web.Request) -> web.Response:
+        name = request.match_info["service"]
+        doc = await self._admin_json(request)
+        if set(doc) != {"mode"} or doc["mode"] not in INPUT_MODES:
+            raise StubError(400, f'send {{"mode": ...}} with one of {", ".join(INPUT_MODES)}')
+        self.service(name).input = doc["mode"]
         return web.json_response(self.describe(name))
 
     async def admin_regenerate_key(self, request: web.Request) -> web.Response:
