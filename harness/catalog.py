@@ -179,7 +179,7 @@ class Scenario:
 
 EXPECT_KEYS = {"requests", "allow_retries", "exit_code", "stdout", "stderr", "max_seconds", "min_retry_gap"}
 REQUEST_KEYS = {"method", "path", "query", "headers", "forbidden_headers", "body", "times"}
-BODY_KEYS = {"json", "json_file", "text", "empty"}
+BODY_KEYS = {"json", "json_file", "text", "empty", "file"}
 STDERR_KEYS = {"one_line", "mentions_response", "contains", "pattern"}
 STDOUT_MODES = {"response-json", "empty", "any"}
 DEFAULT_RUN_TIMEOUT = 60.0
@@ -191,6 +191,10 @@ def _check_request(req: dict, where: str) -> dict:
     _only(body, BODY_KEYS, f"{where}.body")
     if len(body) > 1:
         raise CatalogError(f"{where}.body: give one of {', '.join(sorted(BODY_KEYS))}")
+    if "file" in body:  # exact bytes, e.g. an image
+        path = HERE / body["file"]
+        if not path.is_file():
+            raise CatalogError(f"{where}.body.file: {path} does not exist")
     if "json_file" in body:
         path = HERE / body.pop("json_file")
         try:
@@ -205,9 +209,11 @@ def load_scenario(path: Path) -> Scenario:
     where = str(path)
     _only(doc, {"summary", "stub", "client", "vars", "expect", "run"}, where)
     stub = dict(doc.get("stub", {}))
-    _only(stub, {"auth", "faults"}, f"{where}: [stub]")
+    _only(stub, {"auth", "faults", "input"}, f"{where}: [stub]")
     if stub.get("auth", "none") not in ("none", "key", "token"):
         raise CatalogError(f"{where}: [stub] auth must be none, key or token")
+    if stub.get("input", "json") not in ("json", "binary"):
+        raise CatalogError(f"{where}: [stub] input must be json or binary")
     client = doc.get("client", {})
     _only(client, {"env"}, f"{where}: [client]")
     expect = dict(doc.get("expect", {}))

@@ -10,14 +10,16 @@ matter, numbers are compared as IEEE doubles, exactly (``1`` equals ``1.0``;
 
 from __future__ import annotations
 
+import base64
 import datetime
 import difflib
+import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .catalog import Scenario, render
+from .catalog import HERE, Scenario, render
 
 ABSENT = "(not sent)"
 
@@ -172,7 +174,28 @@ def check_request(label: str, expected: dict, entry: dict) -> list[Check]:
         )
     elif body.get("empty"):
         checks.append(Check(f"{label} body", not entry.get("body"), "(empty)", _clip(_body_text(entry)) or "(empty)"))
+    elif "file" in body:
+        checks.append(compare_bytes(f"{label} body", (HERE / body["file"]).read_bytes(), _body_bytes(entry)))
     return checks
+
+
+def _body_bytes(entry: dict) -> bytes:
+    if not entry.get("body"):
+        return b""
+    if entry.get("bodyEncoding") == "base64":
+        return base64.b64decode(entry["body"])
+    return entry["body"].encode("utf-8")
+
+
+def compare_bytes(name: str, want: bytes, got: bytes) -> Check:
+    """Exact bytes; shown as size and SHA-256, with the first differing offset."""
+    show = lambda b: f"{len(b)} bytes, sha256 {hashlib.sha256(b).hexdigest()[:16]}…"  # noqa: E731
+    detail = ""
+    if want != got:
+        at = next((i for i, (a, b) in enumerate(zip(want, got)) if a != b), min(len(want), len(got)))
+        part = lambda b: b[at : at + 8].hex() or "(end)"  # noqa: E731
+        detail = f"first difference at byte {at}: expected {part(want)}, received {part(got)}"
+    return Check(name, want == got, show(want), show(got), detail)
 
 
 def _describe(req: dict) -> str:

@@ -79,12 +79,13 @@ def run_cell(
 ) -> Cell:
     lang = built.language.name
     service = service_name(lang, scenario.name)
-    creds = stub.prepare(service, scenario.stub.get("auth", "none"))
+    creds = stub.prepare(service, scenario.stub.get("auth", "none"), scenario.stub.get("input", "json"))
     redactor.add(creds["primary_key"], creds["secondary_key"], creds["token"])
     variables = {
         "base_url": client_url,
         "service": service,
         "scoring_uri": f"{client_url}/api/v1/service/{service}/score",
+        "payloads": backend.payloads,  # harness/payloads as the client sees it
         **creds,
     }
     for name, value in scenario.vars.items():

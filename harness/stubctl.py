@@ -44,9 +44,11 @@ class StubControl:
             time.sleep(0.1)
         raise StubUnavailable(f"stub not ready after {deadline_seconds:g} s: {last}")
 
-    def prepare(self, service: str, auth: str) -> dict[str, str]:
-        """Reset a service, set its auth mode, and return its credentials."""
+    def prepare(self, service: str, auth: str, input_mode: str = "json") -> dict[str, str]:
+        """Reset a service, set its auth and input modes, and return its credentials."""
         self._call("DELETE", f"/services/{service}")
+        if input_mode != "json":
+            self._call("PUT", f"/services/{service}/input", json={"mode": input_mode})
         described = self._call("PUT", f"/services/{service}/auth", json={"mode": auth})["auth"]
         creds = {
             "primary_key": described.get("primaryKey", ""),

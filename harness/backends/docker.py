@@ -26,7 +26,7 @@ import docker
 import docker.errors
 import requests
 
-from ..catalog import Language, docker_toolchain, render
+from ..catalog import HERE, Language, docker_toolchain, render
 from ..checks import RunResult
 from ..stubctl import StubControl, StubUnavailable
 from . import BackendUnavailable, BuildError, Built, record_step, stage_client
@@ -93,6 +93,7 @@ def clean(client: docker.DockerClient, only_dead: bool = False, volumes: bool = 
 
 class DockerBackend:
     name = "docker"
+    payloads = "/payloads"  # harness/payloads, mounted read-only in every client container
 
     def __init__(
         self,
@@ -209,7 +210,10 @@ class DockerBackend:
         except ImageError as exc:
             raise BuildError("missing-toolchain", str(exc)) from None
         # The client folder as a reader has it (links resolved, no stale build outputs), read-only.
-        volumes = {str(stage_client(language.client, build_dir)): {"bind": "/src", "mode": "ro"}}
+        volumes = {
+            str(stage_client(language.client, build_dir)): {"bind": "/src", "mode": "ro"},
+            str(HERE / "payloads"): {"bind": self.payloads, "mode": "ro"},
+        }
         for cache in toolchain.caches:
             if self.cache_dir:  # a host folder, e.g. one that CI saves and restores
                 volume = str(self.cache_dir / cache)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from ..catalog import ROOT, Language, Toolchain, render
+from ..catalog import HERE, ROOT, Language, Toolchain, render
 from ..checks import RunResult
 from ..procs import kill_all, run_command
 from ..stubctl import StubControl, StubUnavailable
@@ -52,6 +52,7 @@ def client_env(extra: dict[str, str]) -> dict[str, str]:
 
 class LocalBackend:
     name = "local"
+    payloads = str(HERE / "payloads")  # files a scenario hands to clients ({payloads})
 
     def __init__(self, **_: object) -> None:
         pass

@@ -33,6 +33,8 @@ def write(tmp_path, name, text):
         ("[expect.stderr]\npattern = '(['\n", "pattern"),
         ("this is not toml", "bad.toml"),
         ("[[expect.requests]]\ntimes = 0\n", "times is a whole number of at least 1"),
+        ("[[expect.requests]]\nbody.file = 'payloads/nope.png'\n", "nope.png does not exist"),
+        ("[stub]\ninput = 'video'\n", "input must be json or binary"),
         ("[expect]\nmin_retry_gaps = 1\n", "unknown key(s) min_retry_gaps"),
     ],
 )
