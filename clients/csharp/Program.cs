@@ -6,6 +6,10 @@
 //   SCORING_KEY      (optional) key or token; sent as "Authorization: Bearer <key>"
 //   SCORING_TIMEOUT  (optional) seconds to wait for the whole call, retries
 //                    included, default 30
+//   SCORING_INPUT_FILE (optional) a file (an image, say) to send as raw bytes with
+//                    "Content-Type: application/octet-stream" instead of the rows,
+//                    to a service that reads the raw request; its JSON answer is
+//                    printed as it is
 //
 // Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
 // are retried up to 3 times, after the Retry-After the service asks for (at
@@ -14,9 +18,11 @@
 // Exit status: 0 success, 1 the call failed, 2 bad configuration.
 using System;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Net.Http;
 using System.Net.Http.Headers;
+using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Newtonsoft.Json;
@@ -82,6 +88,28 @@ namespace ScoringClient
                 || !(seconds > 0 && seconds <= 86400)) // also rejects NaN
                 return Fail(2, $"SCORING_TIMEOUT must be 0 < seconds <= 86400, not \"{timeoutText}\"");
 
+            // The rows as JSON, or a file's bytes as they are.
+            string inputFile = Environment.GetEnvironmentVariable("SCORING_INPUT_FILE");
+            byte[] payload;
+            string mediaType = "application/json";
+            if (string.IsNullOrEmpty(inputFile))
+            {
+                payload = Encoding.UTF8.GetBytes(JsonConvert.SerializeObject(new ScoringRequest { Data = Rows }));
+            }
+            else
+            {
+                try
+                {
+                    payload = File.ReadAllBytes(inputFile);
+                    mediaType = "application/octet-stream";
+                }
+                catch (Exception e) when (
+                    e is IOException || e is UnauthorizedAccessException || e is ArgumentException)
+                {
+                    return Fail(2, $"cannot read SCORING_INPUT_FILE \"{inputFile}\": {e.Message}");
+                }
+            }
+
             // One deadline for every attempt: connecting, sending, reading the whole response
             // and waiting between attempts. Redirects are not followed: a redirected POST
             // would be resent as a GET.
@@ -92,8 +120,12 @@ namespace ScoringClient
             {
                 try
                 {
-                    double[] predictions = await ScoreAsync(client, uri, key, DateTime.UtcNow + timeout, deadline.Token);
-                    Console.WriteLine(JsonConvert.SerializeObject(predictions)); // one JSON array
+                    string body = await CallAsync(
+                        client, uri, key, payload, mediaType, DateTime.UtcNow + timeout, deadline.Token);
+                    // Predictions: one per row, as a JSON array; for a file, whatever JSON the service answers.
+                    Console.WriteLine(string.IsNullOrEmpty(inputFile)
+                        ? JsonConvert.SerializeObject(Predictions(uri, body))
+                        : Answer(uri, body).ToString(Formatting.None));
                     return 0;
                 }
                 catch (OperationCanceledException)
@@ -111,18 +143,18 @@ namespace ScoringClient
             }
         }
 
-        // Sends the rows to the service and returns one prediction per row, retrying
-        // transient failures until the deadline.
-        private static async Task<double[]> ScoreAsync(
-            HttpClient client, Uri uri, string key, DateTime endsAt, CancellationToken deadline)
+        // POSTs the payload and returns the service's successful answer, retrying transient
+        // failures until the deadline.
+        private static async Task<string> CallAsync(
+            HttpClient client, Uri uri, string key, byte[] payload, string mediaType, DateTime endsAt,
+            CancellationToken deadline)
         {
-            string json = JsonConvert.SerializeObject(new ScoringRequest { Data = Rows });
             for (int attempt = 1; ; attempt++)
             {
                 var request = new HttpRequestMessage(HttpMethod.Post, uri);
-                request.Content = new StringContent(json);
-                // StringContent says "text/plain; charset=utf-8"; the service expects exactly this:
-                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                request.Content = new ByteArrayContent(payload);
+                // Exactly the media type, with no charset parameter:
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
                 if (!string.IsNullOrEmpty(key))
                     request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
 
@@ -134,8 +166,10 @@ namespace ScoringClient
                     {
                         string body = await response.Content.ReadAsStringAsync();
                         int status = (int)response.StatusCode;
+                        if (response.IsSuccessStatusCode)
+                            return body;
                         if (!RetryStatus.Contains(status))
-                            return Predictions(uri, response, body);
+                            throw new ScoringException($"HTTP {status} {response.ReasonPhrase}{Detail(body)}");
                         failure = new ScoringException($"HTTP {status} {response.ReasonPhrase}{Detail(body)}");
                         // Retry-After in seconds, at most 10 s, replaces the backoff.
                         TimeSpan? retryAfter = response.Headers.RetryAfter?.Delta;
@@ -153,11 +187,9 @@ namespace ScoringClient
             }
         }
 
-        // The predictions in a response, one per row; any other answer is a ScoringException.
-        private static double[] Predictions(Uri uri, HttpResponseMessage response, string body)
+        // The predictions in an answer, one per row; any other answer is a ScoringException.
+        private static double[] Predictions(Uri uri, string body)
         {
-            if (!response.IsSuccessStatusCode)
-                throw new ScoringException($"HTTP {(int)response.StatusCode} {response.ReasonPhrase}{Detail(body)}");
             string problem = "expected a JSON array of numbers";
             try
             {
@@ -171,6 +203,19 @@ namespace ScoringClient
                 problem = e.Message;
             }
             throw new ScoringException($"unexpected response from {uri.OriginalString}: {problem}");
+        }
+
+        // Any JSON answer; a body that is not JSON is a ScoringException.
+        private static JToken Answer(Uri uri, string body)
+        {
+            try
+            {
+                return JToken.Parse(body);
+            }
+            catch (JsonException e)
+            {
+                throw new ScoringException($"unexpected response from {uri.OriginalString}: {e.Message}");
+            }
         }
 
         private static bool IsFiniteNumber(JToken token) =>

@@ -8,6 +8,10 @@
 //	SCORING_KEY      (optional) key or token; sent as "Authorization: Bearer <key>"
 //	SCORING_TIMEOUT  (optional) seconds to wait for the whole call, retries
 //	                 included, default 30
+//	SCORING_INPUT_FILE (optional) a file (an image, say) to send as raw bytes with
+//	                 "Content-Type: application/octet-stream" instead of the rows,
+//	                 to a service that reads the raw request; its JSON answer is
+//	                 printed as it is
 //
 // Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
 // are retried up to 3 times, after the Retry-After the service asks for (at
@@ -71,28 +75,54 @@ func main() {
 		exit(2, "SCORING_TIMEOUT must be 0 < seconds <= 86400, not %q", timeoutText)
 	}
 
-	predictions, err := score(uri, os.Getenv("SCORING_KEY"), time.Duration(seconds*float64(time.Second)))
-	if err != nil {
-		exit(1, "%v", err)
+	timeout := time.Duration(seconds * float64(time.Second))
+	key := os.Getenv("SCORING_KEY")
+
+	var output any
+	if file := os.Getenv("SCORING_INPUT_FILE"); file != "" {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			exit(2, "cannot read SCORING_INPUT_FILE: %v", err)
+		}
+		answer, err := call(uri, key, "application/octet-stream", data, timeout)
+		if err != nil {
+			exit(1, "%v", err)
+		}
+		if err := json.Unmarshal(answer, &output); err != nil { // whatever JSON the service answers
+			exit(1, "unexpected response from %s: %v", uri, err)
+		}
+	} else {
+		body, err := json.Marshal(scoringRequest{Data: rows})
+		if err == nil {
+			output, err = score(uri, key, body, timeout)
+		}
+		if err != nil {
+			exit(1, "%v", err)
+		}
 	}
-	// Encode writes the predictions as one JSON array and a newline.
-	if err := json.NewEncoder(os.Stdout).Encode(predictions); err != nil {
+	// Encode writes the answer as one line of JSON and a newline.
+	if err := json.NewEncoder(os.Stdout).Encode(output); err != nil {
 		exit(1, "%v", err)
 	}
 }
 
-// score sends the rows to the service and returns one prediction per row,
-// retrying transient failures until the deadline.
-func score(uri, key string, timeout time.Duration) ([]float64, error) {
-	body, err := json.Marshal(scoringRequest{Data: rows})
+// score sends the rows to the service and returns one prediction per row.
+func score(uri, key string, body []byte, timeout time.Duration) ([]float64, error) {
+	answer, err := call(uri, key, "application/json", body, timeout)
 	if err != nil {
 		return nil, err
 	}
+	return predictions(uri, answer)
+}
+
+// call POSTs body to the service and returns its successful answer, retrying
+// transient failures until the deadline.
+func call(uri, key, contentType string, body []byte, timeout time.Duration) ([]byte, error) {
 	// The deadline covers every attempt: connecting, sending, reading and waiting.
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	for attempt := 1; ; attempt++ {
-		resp, respBody, err := post(ctx, uri, key, body)
+		resp, respBody, err := post(ctx, uri, key, contentType, body)
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, fmt.Errorf("no response from %s within %g s", uri, timeout.Seconds())
 		}
@@ -104,7 +134,7 @@ func score(uri, key string, timeout time.Duration) ([]float64, error) {
 		case resp.StatusCode < 200 || resp.StatusCode > 299:
 			return nil, fmt.Errorf("HTTP %s%s", resp.Status, detail(respBody))
 		default:
-			return predictions(uri, respBody)
+			return respBody, nil
 		}
 		wait := retryDelay(attempt, resp)
 		if deadline, _ := ctx.Deadline(); attempt == attempts || time.Until(deadline) <= wait {
@@ -115,12 +145,12 @@ func score(uri, key string, timeout time.Duration) ([]float64, error) {
 }
 
 // post sends one request and reads the whole answer.
-func post(ctx context.Context, uri, key string, body []byte) (*http.Response, []byte, error) {
+func post(ctx context.Context, uri, key, contentType string, body []byte) (*http.Response, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, uri, bytes.NewReader(body))
 	if err != nil {
 		return nil, nil, err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", contentType)
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}

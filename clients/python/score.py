@@ -6,6 +6,10 @@ Environment variables:
   SCORING_KEY      (optional) key or token; sent as "Authorization: Bearer <key>"
   SCORING_TIMEOUT  (optional) seconds the call may take, retries
                    included, default 30
+  SCORING_INPUT_FILE (optional) a file (an image, say) to send as raw bytes with
+                   "Content-Type: application/octet-stream" instead of the rows,
+                   to a service that reads the raw request; its JSON answer is
+                   printed as it is
 
 Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
 are retried up to 3 times, after the Retry-After the service asks for (at
@@ -78,15 +82,25 @@ def main():
         fail(f"SCORING_TIMEOUT must be 0 < seconds <= 86400, not {timeout_text!r}", 2)
 
     headers = {"Authorization": f"Bearer {key}"} if key else {}
+    input_file = os.environ.get("SCORING_INPUT_FILE")
+    if input_file:
+        try:
+            with open(input_file, "rb") as f:
+                payload = {"data": f.read()}
+        except OSError as e:
+            fail(f"cannot read SCORING_INPUT_FILE {input_file!r}: {e.strerror}", 2)
+        headers["Content-Type"] = "application/octet-stream"
+    else:
+        # json= serializes DATA and sets "Content-Type: application/json".
+        payload = {"json": DATA}
     deadline = time.monotonic() + timeout
     for attempt in range(1, ATTEMPTS + 1):
         resp, error = None, None
         try:
-            # json= serializes DATA and sets "Content-Type: application/json".
             # timeout= bounds the connect and each wait for data: what is left.
             resp = requests.post(
                 uri,
-                json=DATA,
+                **payload,
                 headers=headers,
                 timeout=max(deadline - time.monotonic(), 0.001),
                 allow_redirects=False,
@@ -111,6 +125,12 @@ def main():
     if not 200 <= resp.status_code < 300:
         detail = error_detail(resp)
         fail(f"HTTP {resp.status_code} {resp.reason}{': ' if detail else ''}{detail}")
+    if input_file:  # whatever JSON the service answers, on one line
+        try:
+            print(json.dumps(resp.json()))
+        except ValueError as e:
+            fail(f"unexpected response from {uri}: {e}")
+        return
     try:
         # The service answers with one prediction per row; parse_int=float reads
         # every number as a float (a double).

@@ -146,3 +146,20 @@ def test_a_bad_choice_from_the_environment_is_refused_in_one_line(harness, varia
     run = harness("-l", "go", env={**os.environ, "HARNESS_BACKEND": "local", variable: "nonsense"})
     assert run.code == 2
     assert f"error: {variable}='nonsense': choose from" in run.err
+
+
+def test_bytes_labelled_as_text_fail_the_content_type_check(harness):
+    run = harness("-l", "python", "-s", "binary", "--client", broken("binary-as-text"))
+    bad = run.failed_checks("python", "binary")
+    check = bad["#1 header Content-Type"]
+    assert (check["expected"], check["received"]) == ("application/octet-stream", "text/plain")
+
+
+def test_a_truncated_file_fails_the_bytes_check_with_the_offset(harness):
+    run = harness("-l", "python", "-s", "binary", "--client", broken("binary-truncated"))
+    bad = run.failed_checks("python", "binary")
+    assert "#1 body" in bad
+    size = (ROOT / "harness" / "payloads" / "sample.png").stat().st_size
+    assert bad["#1 body"]["expected"].startswith(f"{size} bytes")
+    assert bad["#1 body"]["received"].startswith(f"{size - 1} bytes")
+    assert f"first difference at byte {size - 1}" in bad["#1 body"]["detail"]

@@ -10,6 +10,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.nio.channels.UnresolvedAddressException;
 import java.util.Map;
 import java.util.Set;
@@ -28,6 +32,10 @@ import java.util.concurrent.TimeoutException;
  *   SCORING_KEY      (optional) key or token; sent as "Authorization: Bearer &lt;key&gt;"
  *   SCORING_TIMEOUT  (optional) seconds to wait for the whole call, retries
  *                    included, default 30
+ *   SCORING_INPUT_FILE (optional) a file (an image, say) to send as raw bytes with
+ *                    "Content-Type: application/octet-stream" instead of the rows,
+ *                    to a service that reads the raw request; its JSON answer is
+ *                    printed as it is
  * </pre>
  * Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
  * are retried up to 3 times, after the Retry-After the service asks for (at
@@ -110,12 +118,26 @@ public final class ScoringClient {
         if (!(seconds > 0 && seconds <= 86400)) { // also rejects NaN
             return fail(2, "SCORING_TIMEOUT must be 0 < seconds <= 86400, not \"" + timeout + "\"");
         }
-        request.header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(MAPPER.writeValueAsString(new ScoringRequest(ROWS))));
+        // The rows as JSON, or a file's bytes as they are; the answer is read as predictions, or as any JSON.
+        String inputFile = System.getenv().getOrDefault("SCORING_INPUT_FILE", "");
+        Class<?> answer = double[].class;
+        if (inputFile.isEmpty()) {
+            request.header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(MAPPER.writeValueAsString(new ScoringRequest(ROWS))));
+        } else {
+            try {
+                request.header("Content-Type", "application/octet-stream")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(Files.readAllBytes(Path.of(inputFile))));
+            } catch (IOException | InvalidPathException e) {
+                String why = e instanceof NoSuchFileException ? "no such file" : reason(e);
+                return fail(2, "cannot read SCORING_INPUT_FILE \"" + inputFile + "\": " + why);
+            }
+            answer = JsonNode.class;
+        }
 
         try {
-            double[] predictions = score(request.build(), (long) (seconds * 1e9));
-            System.out.println(MAPPER.writeValueAsString(predictions)); // one JSON array
+            Object result = score(request.build(), (long) (seconds * 1e9), answer);
+            System.out.println(MAPPER.writeValueAsString(result)); // one line of JSON
             return 0;
         } catch (TimeoutException e) {
             return fail(1, "no response from " + uri + " within " + timeout + " s");
@@ -126,8 +148,8 @@ public final class ScoringClient {
         }
     }
 
-    /** Sends the request and returns the service's predictions, one per row, retrying transient failures. */
-    static double[] score(HttpRequest request, long timeoutNanos)
+    /** Sends the request and returns the service's answer read as {@code type}, retrying transient failures. */
+    static <T> T score(HttpRequest request, long timeoutNanos, Class<T> type)
             throws IOException, InterruptedException, TimeoutException, ScoringException {
         // One deadline for every attempt: connecting, sending, reading the whole response and waiting
         // (HttpRequest.timeout() would stop counting once the headers arrive).
@@ -141,7 +163,7 @@ public final class ScoringClient {
                 response = call.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
                 int status = response.statusCode();
                 if (!RETRY_STATUS.contains(status)) {
-                    return predictions(request, response);
+                    return answer(request, response, type);
                 }
                 failure = new ScoringException(httpError(response));
             } catch (ExecutionException e) { // refused, reset: worth another try
@@ -175,8 +197,8 @@ public final class ScoringClient {
         return TimeUnit.MILLISECONDS.toNanos(500L << (attempt - 1));
     }
 
-    /** The predictions in a response, one per row; any other answer is a ScoringException. */
-    private static double[] predictions(HttpRequest request, HttpResponse<String> response)
+    /** A successful response read as {@code type}; any other answer is a ScoringException. */
+    private static <T> T answer(HttpRequest request, HttpResponse<String> response, Class<T> type)
             throws ScoringException {
         int status = response.statusCode();
         if (status < 200 || status > 299) {
@@ -184,9 +206,9 @@ public final class ScoringClient {
         }
         String problem;
         try {
-            double[] predictions = MAPPER.readValue(response.body(), double[].class);
-            if (predictions != null) {
-                return predictions;
+            T answer = MAPPER.readValue(response.body(), type); // predictions: one per row
+            if (answer != null) {
+                return answer;
             }
             problem = "expected a JSON array of numbers"; // the body was null
         } catch (JsonProcessingException e) {
