@@ -11,6 +11,8 @@ no scoring route can start with that prefix.  Errors are always JSON
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 import hashlib
 import json
 import logging
@@ -59,10 +61,29 @@ class Service:
     faults: FaultQueue = field(default_factory=FaultQueue)
     # "json": rows of numbers in, predictions out. "binary": raw bytes in (an image, a
     # file), as a scoring script reading the raw request would; their size and SHA-256 out.
+    # "multipart": a multipart/form-data upload with a file field "images" (ModelArts).
     input: str = "json"
 
 
-INPUT_MODES = ("json", "binary")
+INPUT_MODES = ("json", "binary", "multipart")
+FILE_FIELD = "images"  # the ModelArts file input's field name
+
+
+def form_parts(content_type: str, body: bytes) -> dict[str, dict]:
+    """The parts of a multipart/form-data body by field name: filename, content_type, data."""
+    message = email.message_from_bytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode("latin-1") + body, policy=email.policy.HTTP
+    )
+    parts = {}
+    for part in message.iter_parts() if message.is_multipart() else []:
+        name = part.get_param("name", header="content-disposition")
+        if name:
+            parts[name] = {
+                "filename": part.get_filename(),
+                "content_type": part.get_content_type() if part.get("Content-Type") else None,
+                "data": part.get_payload(decode=True) or b"",
+            }
+    return parts
 
 
 class StubError(Exception):
@@ -261,6 +282,8 @@ class Stub:
         svc = self.services.get(name)
         if svc is not None and svc.input == "binary":
             return await self._score_binary(request)
+        if svc is not None and svc.input == "multipart":
+            return await self._score_multipart(request)
         content_type = request.headers.get("Content-Type")
         if not content_type:
             raise StubError(415, "missing Content-Type header; send Content-Type: application/json")
@@ -285,6 +308,25 @@ class Stub:
         if not body:
             raise StubError(400, "empty body: send the file's bytes")
         answer = {"size": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+        return web.json_response(answer)
+
+    async def _score_multipart(self, request: web.Request) -> web.Response:
+        """A form upload: the file field's name, filename, type, size and SHA-256 out."""
+        content_type = request.headers.get("Content-Type", "")
+        if content_type.partition(";")[0].strip().lower() != "multipart/form-data":
+            raise StubError(415, f"Content-Type must be multipart/form-data, got {content_type!r}")
+        parts = form_parts(content_type, await request.read())
+        if FILE_FIELD not in parts:
+            found = ", ".join(repr(n) for n in parts) or "none"
+            raise StubError(400, f"no file field {FILE_FIELD!r} in the form (fields: {found})")
+        part = parts[FILE_FIELD]
+        answer = {
+            "field": FILE_FIELD,
+            "filename": part["filename"],
+            "content_type": part["content_type"],
+            "size": len(part["data"]),
+            "sha256": hashlib.sha256(part["data"]).hexdigest(),
+        }
         return web.json_response(answer)
 
     # -- admin API ----------------------------------------------------------

@@ -48,3 +48,24 @@ def test_input_mode_is_validated_and_reset_with_the_service(stub):
     assert bad.status_code == 400 and "json, binary" in bad.json()["message"]
     binary_service(stub)
     assert stub.admin("DELETE", "/services/img").json()["input"] == "json"
+
+
+def test_multipart_upload_answers_what_the_file_field_held(stub):
+    resp = stub.admin("PUT", "/services/form/input", json={"mode": "multipart"})
+    assert resp.status_code == 200
+    data = bytes(range(256)) * 2
+    url = f"{stub.url}/api/v1/service/form/score"
+    ok = stub.http.post(url, files={"images": ("cat.png", data, "image/png")}, timeout=10)
+    assert ok.status_code == 200
+    assert ok.json() == {
+        "field": "images",
+        "filename": "cat.png",
+        "content_type": "image/png",
+        "size": 512,
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+    wrong_field = stub.http.post(url, files={"image": ("cat.png", data, "image/png")}, timeout=10)
+    assert wrong_field.status_code == 400
+    assert wrong_field.json()["message"] == "no file field 'images' in the form (fields: 'image')"
+    raw = stub.http.post(url, data=data, headers={"Content-Type": "application/octet-stream"}, timeout=10)
+    assert raw.status_code == 415
