@@ -179,7 +179,8 @@ class Scenario:
 
 EXPECT_KEYS = {"requests", "allow_retries", "exit_code", "stdout", "stderr", "max_seconds", "min_retry_gap"}
 REQUEST_KEYS = {"method", "path", "query", "headers", "forbidden_headers", "body", "times"}
-BODY_KEYS = {"json", "json_file", "text", "empty", "file"}
+BODY_KEYS = {"json", "json_file", "text", "empty", "file", "multipart"}
+MULTIPART_KEYS = {"field", "filename", "content_type", "file"}
 STDERR_KEYS = {"one_line", "mentions_response", "contains", "pattern"}
 STDOUT_MODES = {"response-json", "empty", "any"}
 DEFAULT_RUN_TIMEOUT = 60.0
@@ -191,10 +192,13 @@ def _check_request(req: dict, where: str) -> dict:
     _only(body, BODY_KEYS, f"{where}.body")
     if len(body) > 1:
         raise CatalogError(f"{where}.body: give one of {', '.join(sorted(BODY_KEYS))}")
-    if "file" in body:  # exact bytes, e.g. an image
-        path = HERE / body["file"]
-        if not path.is_file():
-            raise CatalogError(f"{where}.body.file: {path} does not exist")
+    if "multipart" in body:  # a form upload: one file field
+        _only(body["multipart"], MULTIPART_KEYS, f"{where}.body.multipart")
+        if set(body["multipart"]) != MULTIPART_KEYS:
+            raise CatalogError(f"{where}.body.multipart: give {', '.join(sorted(MULTIPART_KEYS))}")
+    for what, spec in (("file", body.get("file")), ("multipart.file", body.get("multipart", {}).get("file"))):
+        if spec is not None and not (HERE / spec).is_file():  # exact bytes, e.g. an image
+            raise CatalogError(f"{where}.body.{what}: {HERE / spec} does not exist")
     if "json_file" in body:
         path = HERE / body.pop("json_file")
         try:
@@ -212,8 +216,8 @@ def load_scenario(path: Path) -> Scenario:
     _only(stub, {"auth", "faults", "input"}, f"{where}: [stub]")
     if stub.get("auth", "none") not in ("none", "key", "token"):
         raise CatalogError(f"{where}: [stub] auth must be none, key or token")
-    if stub.get("input", "json") not in ("json", "binary"):
-        raise CatalogError(f"{where}: [stub] input must be json or binary")
+    if stub.get("input", "json") not in ("json", "binary", "multipart"):
+        raise CatalogError(f"{where}: [stub] input must be json, binary or multipart")
     client = doc.get("client", {})
     _only(client, {"env"}, f"{where}: [client]")
     expect = dict(doc.get("expect", {}))

@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import datetime
 import difflib
+import email
+import email.policy
 import hashlib
 import json
 import re
@@ -176,6 +178,31 @@ def check_request(label: str, expected: dict, entry: dict) -> list[Check]:
         checks.append(Check(f"{label} body", not entry.get("body"), "(empty)", _clip(_body_text(entry)) or "(empty)"))
     elif "file" in body:
         checks.append(compare_bytes(f"{label} body", (HERE / body["file"]).read_bytes(), _body_bytes(entry)))
+    elif "multipart" in body:
+        checks += check_multipart(label, body["multipart"], _header(entry, "Content-Type") or "", _body_bytes(entry))
+    return checks
+
+
+def check_multipart(label: str, want: dict, content_type: str, body: bytes) -> list[Check]:
+    """A form upload: the request's type, then the file field's name, filename, part type and bytes."""
+    is_form = content_type.partition(";")[0].strip().lower() == "multipart/form-data"
+    checks = [Check(f"{label} form", is_form, "multipart/form-data; boundary=...", content_type or ABSENT)]
+    if not is_form:
+        return checks
+    message = email.message_from_bytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode("latin-1") + body, policy=email.policy.HTTP
+    )
+    parts = {p.get_param("name", header="content-disposition"): p for p in message.iter_parts()}
+    part = parts.get(want["field"])
+    found = ", ".join(repr(n) for n in parts if n) or "none"
+    checks.append(Check(f"{label} form field", part is not None, repr(want["field"]), f"fields: {found}"))
+    if part is None:
+        return checks
+    filename, ctype = part.get_filename(), part.get_content_type() if part.get("Content-Type") else ABSENT
+    checks.append(Check(f"{label} form filename", filename == want["filename"], want["filename"], str(filename)))
+    checks.append(Check(f"{label} form part type", ctype == want["content_type"], want["content_type"], ctype))
+    data = part.get_payload(decode=True) or b""
+    checks.append(compare_bytes(f"{label} form file", (HERE / want["file"]).read_bytes(), data))
     return checks
 
 

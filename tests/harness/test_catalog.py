@@ -34,7 +34,8 @@ def write(tmp_path, name, text):
         ("this is not toml", "bad.toml"),
         ("[[expect.requests]]\ntimes = 0\n", "times is a whole number of at least 1"),
         ("[[expect.requests]]\nbody.file = 'payloads/nope.png'\n", "nope.png does not exist"),
-        ("[stub]\ninput = 'video'\n", "input must be json or binary"),
+        ("[stub]\ninput = 'video'\n", "input must be json, binary or multipart"),
+        ("[[expect.requests]]\nbody.multipart = { field = 'images' }\n", "give content_type, field, file, filename"),
         ("[expect]\nmin_retry_gaps = 1\n", "unknown key(s) min_retry_gaps"),
     ],
 )
