@@ -10,6 +10,9 @@
 //                    "Content-Type: application/octet-stream" instead of the rows,
 //                    to a service that reads the raw request; its JSON answer is
 //                    printed as it is
+//   SCORING_INPUT_FIELD (optional) with SCORING_INPUT_FILE: upload the file as
+//                    multipart/form-data in this form field instead (ModelArts:
+//                    "images"), its type guessed from the file name
 //
 // Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
 // are retried up to 3 times, after the Retry-After the service asks for (at
@@ -88,20 +91,29 @@ namespace ScoringClient
                 || !(seconds > 0 && seconds <= 86400)) // also rejects NaN
                 return Fail(2, $"SCORING_TIMEOUT must be 0 < seconds <= 86400, not \"{timeoutText}\"");
 
-            // The rows as JSON, or a file's bytes as they are.
+            // The rows as JSON, a file's bytes as they are, or the file in a form field. A new
+            // body for every attempt: sending a request may dispose of its content.
             string inputFile = Environment.GetEnvironmentVariable("SCORING_INPUT_FILE");
-            byte[] payload;
-            string mediaType = "application/json";
+            string field = Environment.GetEnvironmentVariable("SCORING_INPUT_FIELD");
+            Func<HttpContent> payload;
             if (string.IsNullOrEmpty(inputFile))
             {
-                payload = Encoding.UTF8.GetBytes(JsonConvert.SerializeObject(new ScoringRequest { Data = Rows }));
+                byte[] json = Encoding.UTF8.GetBytes(JsonConvert.SerializeObject(new ScoringRequest { Data = Rows }));
+                payload = () => Bytes(json, "application/json");
             }
             else
             {
                 try
                 {
-                    payload = File.ReadAllBytes(inputFile);
-                    mediaType = "application/octet-stream";
+                    byte[] data = File.ReadAllBytes(inputFile);
+                    string name = Path.GetFileName(inputFile);
+                    if (string.IsNullOrEmpty(field))
+                        payload = () => Bytes(data, "application/octet-stream");
+                    else
+                        payload = () => new MultipartFormDataContent
+                        {
+                            { Bytes(data, ContentTypeOf(name)), field, name },
+                        };
                 }
                 catch (Exception e) when (
                     e is IOException || e is UnauthorizedAccessException || e is ArgumentException)
@@ -120,8 +132,7 @@ namespace ScoringClient
             {
                 try
                 {
-                    string body = await CallAsync(
-                        client, uri, key, payload, mediaType, DateTime.UtcNow + timeout, deadline.Token);
+                    string body = await CallAsync(client, uri, key, payload, DateTime.UtcNow + timeout, deadline.Token);
                     // Predictions: one per row, as a JSON array; for a file, whatever JSON the service answers.
                     Console.WriteLine(string.IsNullOrEmpty(inputFile)
                         ? JsonConvert.SerializeObject(Predictions(uri, body))
@@ -146,15 +157,13 @@ namespace ScoringClient
         // POSTs the payload and returns the service's successful answer, retrying transient
         // failures until the deadline.
         private static async Task<string> CallAsync(
-            HttpClient client, Uri uri, string key, byte[] payload, string mediaType, DateTime endsAt,
+            HttpClient client, Uri uri, string key, Func<HttpContent> payload, DateTime endsAt,
             CancellationToken deadline)
         {
             for (int attempt = 1; ; attempt++)
             {
                 var request = new HttpRequestMessage(HttpMethod.Post, uri);
-                request.Content = new ByteArrayContent(payload);
-                // Exactly the media type, with no charset parameter:
-                request.Content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
+                request.Content = payload();
                 if (!string.IsNullOrEmpty(key))
                     request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
 
@@ -184,6 +193,27 @@ namespace ScoringClient
                 if (attempt == Attempts || DateTime.UtcNow + wait >= endsAt)
                     throw failure;
                 await Task.Delay(wait, deadline);
+            }
+        }
+
+        // Bytes with exactly this media type (no charset parameter).
+        private static HttpContent Bytes(byte[] data, string mediaType)
+        {
+            var content = new ByteArrayContent(data);
+            content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
+            return content;
+        }
+
+        // The media type of a file by its extension; .NET has no such table outside ASP.NET.
+        private static string ContentTypeOf(string fileName)
+        {
+            switch (Path.GetExtension(fileName).ToLowerInvariant())
+            {
+                case ".png": return "image/png";
+                case ".jpg": case ".jpeg": return "image/jpeg";
+                case ".gif": return "image/gif";
+                case ".bmp": return "image/bmp";
+                default: return "application/octet-stream";
             }
         }
 

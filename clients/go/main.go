@@ -12,6 +12,9 @@
 //	                 "Content-Type: application/octet-stream" instead of the rows,
 //	                 to a service that reads the raw request; its JSON answer is
 //	                 printed as it is
+//	SCORING_INPUT_FIELD (optional) with SCORING_INPUT_FILE: upload the file as
+//	                 multipart/form-data in this form field instead (ModelArts:
+//	                 "images"), its type guessed from the file name
 //
 // Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
 // are retried up to 3 times, after the Retry-After the service asks for (at
@@ -27,9 +30,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -84,7 +91,13 @@ func main() {
 		if err != nil {
 			exit(2, "cannot read SCORING_INPUT_FILE: %v", err)
 		}
-		answer, err := call(uri, key, "application/octet-stream", data, timeout)
+		contentType := "application/octet-stream"
+		if field := os.Getenv("SCORING_INPUT_FIELD"); field != "" {
+			if contentType, data, err = form(field, filepath.Base(file), data); err != nil {
+				exit(1, "%v", err)
+			}
+		}
+		answer, err := call(uri, key, contentType, data, timeout)
 		if err != nil {
 			exit(1, "%v", err)
 		}
@@ -104,6 +117,27 @@ func main() {
 	if err := json.NewEncoder(os.Stdout).Encode(output); err != nil {
 		exit(1, "%v", err)
 	}
+}
+
+// form returns a multipart/form-data body holding the file in one field, and its Content-Type.
+func form(field, filename string, data []byte) (string, []byte, error) {
+	kind := mime.TypeByExtension(filepath.Ext(filename))
+	if kind == "" {
+		kind = "application/octet-stream"
+	}
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	header := textproto.MIMEHeader{}
+	header.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, field, filename))
+	header.Set("Content-Type", kind)
+	part, err := w.CreatePart(header)
+	if err == nil {
+		_, err = part.Write(data)
+	}
+	if err == nil {
+		err = w.Close() // the closing boundary
+	}
+	return w.FormDataContentType(), buf.Bytes(), err
 }
 
 // score sends the rows to the service and returns one prediction per row.

@@ -10,6 +10,9 @@ Environment variables:
                    "Content-Type: application/octet-stream" instead of the rows,
                    to a service that reads the raw request; its JSON answer is
                    printed as it is
+  SCORING_INPUT_FIELD (optional) with SCORING_INPUT_FILE: upload the file as
+                   multipart/form-data in this form field instead (ModelArts:
+                   "images"), its type guessed from the file name
 
 Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
 are retried up to 3 times, after the Retry-After the service asks for (at
@@ -20,6 +23,7 @@ Exit status: 0 success, 1 the call failed, 2 bad configuration.
 
 import json
 import math
+import mimetypes
 import os
 import sys
 import time
@@ -83,13 +87,21 @@ def main():
 
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     input_file = os.environ.get("SCORING_INPUT_FILE")
+    field = os.environ.get("SCORING_INPUT_FIELD")
     if input_file:
         try:
             with open(input_file, "rb") as f:
-                payload = {"data": f.read()}
+                data = f.read()
         except OSError as e:
             fail(f"cannot read SCORING_INPUT_FILE {input_file!r}: {e.strerror}", 2)
-        headers["Content-Type"] = "application/octet-stream"
+        if field:
+            # files= builds the multipart/form-data body and its Content-Type.
+            name = os.path.basename(input_file)
+            kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            payload = {"files": {field: (name, data, kind)}}
+        else:
+            payload = {"data": data}
+            headers["Content-Type"] = "application/octet-stream"
     else:
         # json= serializes DATA and sets "Content-Type: application/json".
         payload = {"json": DATA}

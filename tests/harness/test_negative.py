@@ -163,3 +163,16 @@ def test_a_truncated_file_fails_the_bytes_check_with_the_offset(harness):
     assert bad["#1 body"]["expected"].startswith(f"{size} bytes")
     assert bad["#1 body"]["received"].startswith(f"{size - 1} bytes")
     assert f"first difference at byte {size - 1}" in bad["#1 body"]["detail"]
+
+
+def test_a_form_with_the_wrong_field_name_is_named(harness):
+    run = harness("-l", "python", "-s", "multipart-file", "--client", broken("multipart-wrong-field"))
+    bad = run.failed_checks("python", "multipart-file")
+    check = bad["#1 form field"]
+    assert (check["expected"], check["received"]) == ("'images'", "fields: 'image'")
+
+
+def test_a_correct_form_passes_with_the_fixture_client(harness):
+    """The same fixture code with the right field passes: the check above fails for the field alone."""
+    run = harness("-l", "python", "-s", "multipart-file", "--client", broken("no-retry"))
+    assert run.code == 0, run.out

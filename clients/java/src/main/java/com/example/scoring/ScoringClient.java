@@ -5,11 +5,14 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLConnection;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
@@ -17,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.channels.UnresolvedAddressException;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +40,9 @@ import java.util.concurrent.TimeoutException;
  *                    "Content-Type: application/octet-stream" instead of the rows,
  *                    to a service that reads the raw request; its JSON answer is
  *                    printed as it is
+ *   SCORING_INPUT_FIELD (optional) with SCORING_INPUT_FILE: upload the file as
+ *                    multipart/form-data in this form field instead (ModelArts:
+ *                    "images"), its type guessed from the file name
  * </pre>
  * Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
  * are retried up to 3 times, after the Retry-After the service asks for (at
@@ -126,8 +133,16 @@ public final class ScoringClient {
                     .POST(HttpRequest.BodyPublishers.ofString(MAPPER.writeValueAsString(new ScoringRequest(ROWS))));
         } else {
             try {
-                request.header("Content-Type", "application/octet-stream")
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(Files.readAllBytes(Path.of(inputFile))));
+                Path file = Path.of(inputFile);
+                byte[] data = Files.readAllBytes(file);
+                String field = System.getenv().getOrDefault("SCORING_INPUT_FIELD", "");
+                String type = "application/octet-stream";
+                if (!field.isEmpty()) {
+                    String boundary = "scoring-" + UUID.randomUUID();
+                    data = form(boundary, field, file.getFileName().toString(), data);
+                    type = "multipart/form-data; boundary=" + boundary;
+                }
+                request.header("Content-Type", type).POST(HttpRequest.BodyPublishers.ofByteArray(data));
             } catch (IOException | InvalidPathException e) {
                 String why = e instanceof NoSuchFileException ? "no such file" : reason(e);
                 return fail(2, "cannot read SCORING_INPUT_FILE \"" + inputFile + "\": " + why);
@@ -146,6 +161,19 @@ public final class ScoringClient {
         } catch (ScoringException e) {
             return fail(1, e.getMessage());
         }
+    }
+
+    /** A multipart/form-data body with the file in one field (java.net.http has no form builder). */
+    static byte[] form(String boundary, String field, String filename, byte[] data) {
+        String type = URLConnection.guessContentTypeFromName(filename);
+        String head = "--" + boundary + "\r\n"
+                + "Content-Disposition: form-data; name=\"" + field + "\"; filename=\"" + filename + "\"\r\n"
+                + "Content-Type: " + (type != null ? type : "application/octet-stream") + "\r\n\r\n";
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes(head.getBytes(StandardCharsets.UTF_8));
+        body.writeBytes(data);
+        body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        return body.toByteArray();
     }
 
     /** Sends the request and returns the service's answer read as {@code type}, retrying transient failures. */
