@@ -19,14 +19,16 @@ import logging
 import re
 import socket
 import struct
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-from . import swagger
+from . import dialects, swagger
 from .auth import MODES, AuthError, ServiceAuth, TokenIssuer, new_key
+from .errors import StubError, error_response
 from .faults import Fault, FaultQueue
 from .journal import Journal
 from .model import DEFAULT_MODEL, InputError, LinearModel, parse_json
@@ -37,7 +39,10 @@ ADMIN = "/__admin"
 DEFAULT_SERVICE = "default"
 SERVICE_NAME = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}"
 AKS_PREFIX = "/api/v1/service/{service:" + SERVICE_NAME + "}"
-_AKS_PATH = re.compile(r"^/api/v1/service/(" + SERVICE_NAME + r")(?:/|$)")
+# The service a scoring request is journaled under, from its path (Azure ML, ModelArts, classic Studio).
+_SERVICE_PATH = re.compile(
+    r"^(?:/api/v1/service/|/v1/infers/|/workspaces/[^/]+/services/)(" + SERVICE_NAME + r")(?:/|$)"
+)
 
 
 @dataclass
@@ -86,16 +91,6 @@ def form_parts(content_type: str, body: bytes) -> dict[str, dict]:
     return parts
 
 
-class StubError(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.headers = status, message, headers or {}
-
-
-def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
-    return web.json_response({"status_code": status, "message": message}, status=status, headers=headers)
-
-
 def _header_text(raw: bytes) -> str:
     try:
         return raw.decode("utf-8")
@@ -129,6 +124,8 @@ class Stub:
         # Services not configured through the admin API share these settings.
         self.default_auth = ServiceAuth(config.auth, config.primary_key or new_key(), config.secondary_key or new_key())
         self.services: dict[str, Service] = {}
+        self.modelarts = dialects.ModelArts(self)
+        self.classic = dialects.Classic(self)
 
     # -- services -----------------------------------------------------------
     def service(self, name: str) -> Service:
@@ -162,6 +159,8 @@ class Stub:
             r.add_post(prefix + "/score", self.score)
             r.add_get(prefix + "/swagger.json", self.swagger)
         r.add_get(AKS_PREFIX, self.health)
+        self.modelarts.add_routes(r, SERVICE_NAME)
+        self.classic.add_routes(r, SERVICE_NAME)
         svc = ADMIN + "/services/{service:" + SERVICE_NAME + "}"
         r.add_get(ADMIN + "/health", self.admin_health)
         r.add_get(ADMIN + "/services", self.admin_services)
@@ -174,6 +173,8 @@ class Stub:
         r.add_get(svc + "/faults", self.admin_faults)
         r.add_post(svc + "/faults", self.admin_add_fault)
         r.add_delete(svc + "/faults", self.admin_clear_faults)
+        r.add_get(svc + "/jobs", self.admin_jobs)
+        r.add_put(svc + "/jobs", self.admin_set_jobs)
         r.add_get(ADMIN + "/requests", self.admin_requests)
         r.add_delete(ADMIN + "/requests", self.admin_clear_requests)
         return app
@@ -189,7 +190,7 @@ class Stub:
         try:
             return await handler(request)
         except StubError as exc:
-            return error_response(exc.status, exc.message, exc.headers)
+            return error_response(exc.status, exc.message, exc.headers, exc.body)
         except web.HTTPMethodNotAllowed as exc:
             allowed = ", ".join(sorted(exc.allowed_methods))
             return error_response(
@@ -210,7 +211,7 @@ class Stub:
             return error_response(500, "internal error in the stub; see its log")
 
     async def _journaled(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        match = _AKS_PATH.match(request.path)
+        match = _SERVICE_PATH.match(request.path)
         service = match.group(1) if match else DEFAULT_SERVICE
         body: bytes | None = None
         too_large = False
@@ -356,6 +357,7 @@ class Stub:
     async def admin_reset(self, request: web.Request) -> web.Response:
         name = request.match_info["service"]
         self.services.pop(name, None)
+        self.classic.reset(name)
         cleared = self.journal.clear(name)
         return web.json_response({**self.describe(name), "clearedRequests": cleared})
 
@@ -420,6 +422,22 @@ class Stub:
     async def admin_clear_faults(self, request: web.Request) -> web.Response:
         self.service(request.match_info["service"]).faults.clear()
         return web.json_response({"faults": []})
+
+    async def admin_jobs(self, request: web.Request) -> web.Response:
+        """The service's batch-job settings and its jobs' states (classic Batch Execution)."""
+        state = self.classic.of(request.match_info["service"])
+        now = time.monotonic()
+        jobs = [{"id": j.id, **j.status(now)} for j in state.jobs.values()]
+        return web.json_response({"settings": state.settings.to_json(), "jobs": jobs})
+
+    async def admin_set_jobs(self, request: web.Request) -> web.Response:
+        doc = await self._admin_json(request)
+        try:
+            settings = dialects.JobSettings.from_json(doc)
+        except ValueError as exc:
+            raise StubError(400, str(exc)) from None
+        self.classic.of(request.match_info["service"]).settings = settings
+        return web.json_response({"settings": settings.to_json()})
 
     def _since(self, request: web.Request) -> int:
         try:

@@ -124,3 +124,57 @@ class LinearModel:
 
     def predict(self, rows: list[list[float]]) -> list[float]:
         return [self.intercept + sum(c * x for c, x in zip(self.coefficients, row)) for row in rows]
+
+
+IRIS_MODEL = pathlib.Path(__file__).with_name("models") / "iris.json"
+
+
+@dataclass(frozen=True)
+class Classifier:
+    """A multinomial logistic regression: one coefficient row and intercept per class, softmax on top."""
+
+    name: str
+    feature_names: tuple[str, ...]
+    classes: tuple[str, ...]
+    coefficients: tuple[tuple[float, ...], ...]
+    intercepts: tuple[float, ...]
+
+    @classmethod
+    def load(cls, path: pathlib.Path | str = IRIS_MODEL) -> Classifier:
+        doc = json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
+        model = cls(
+            name=doc["name"],
+            feature_names=tuple(doc["feature_names"]),
+            classes=tuple(doc["classes"]),
+            coefficients=tuple(tuple(float(c) for c in row) for row in doc["coefficients"]),
+            intercepts=tuple(float(b) for b in doc["intercepts"]),
+        )
+        if not (len(model.classes) == len(model.coefficients) == len(model.intercepts)) or any(
+            len(row) != len(model.feature_names) for row in model.coefficients
+        ):
+            raise ValueError(f"{path}: coefficients do not match {len(model.classes)} classes x features")
+        return model
+
+    def features_of(self, record: Any, where: str) -> list[float]:
+        """The record's measurements, by name; extra fields are allowed (and echoed by callers)."""
+        if not isinstance(record, dict):
+            raise InputError(f"{where} is {_kind(record)}, expected an object with {', '.join(self.feature_names)}")
+        values = []
+        for name in self.feature_names:
+            if name not in record:
+                raise InputError(f"{where} has no field {name!r}; needs {', '.join(self.feature_names)}")
+            value = record[name]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(float(value)):
+                raise InputError(f"{where}.{name} is {_kind(value)} ({json.dumps(value)[:40]}), expected a number")
+            values.append(float(value))
+        return values
+
+    def probabilities(self, x: list[float]) -> list[float]:
+        scores = [b + sum(c * v for c, v in zip(row, x)) for row, b in zip(self.coefficients, self.intercepts)]
+        top = max(scores)
+        exps = [math.exp(s - top) for s in scores]
+        return [e / sum(exps) for e in exps]
+
+    def predict(self, x: list[float]) -> str:
+        p = self.probabilities(x)
+        return self.classes[p.index(max(p))]
