@@ -83,6 +83,8 @@ class Language:
     docker: dict = field(default_factory=dict)
     sources: tuple[str, ...] = ()  # globs (in the client folder) counted as the sample's code
     dependencies: tuple[str, str] | None = None  # (build file, regex whose group 1 names a dependency)
+    # The client's programs (one per service dialect) by name, each the value of {program} in `run`.
+    programs: dict[str, str] = field(default_factory=lambda: {DEFAULT_PROGRAM: ""})
 
 
 def _toolchain(doc: Any, where: str) -> Toolchain:
@@ -103,6 +105,7 @@ def _toolchain(doc: Any, where: str) -> Toolchain:
     )
 
 
+DEFAULT_PROGRAM = "score"  # the Azure ML scoring sample every client folder has
 DOCKER_KEYS = {"build", "run", "env", "caches"}
 PROFILES = ("official", "debian")
 
@@ -127,7 +130,7 @@ def docker_toolchain(language: Language, profile: str) -> Toolchain:
 def load_language(path: Path) -> Language:
     doc = _load_toml(path)
     where = str(path)
-    _only(doc, {"title", "client", "local", "lint", "docker", "report"}, where)
+    _only(doc, {"title", "client", "local", "lint", "docker", "report", "programs"}, where)
     if "client" not in doc:
         raise CatalogError(f"{where}: missing 'client' (the client folder)")
     client = (ROOT / doc["client"]).resolve()
@@ -141,6 +144,9 @@ def load_language(path: Path) -> Language:
     for i, step in enumerate(doc.get("lint", [])):
         _only(step, {"command", "fail_on_output"}, f"{where}: lint[{i}]")
         lint.append(LintStep(_command(step.get("command"), f"{where}: lint[{i}]"), bool(step.get("fail_on_output"))))
+    programs = doc.get("programs", {DEFAULT_PROGRAM: ""})
+    if not isinstance(programs, dict) or DEFAULT_PROGRAM not in programs:
+        raise CatalogError(f"{where}: [programs] must name the {DEFAULT_PROGRAM!r} program (the {{program}} of `run`)")
     report = doc.get("report", {})
     _only(report, {"sources", "dependencies"}, f"{where}: [report]")
     deps = report.get("dependencies")
@@ -160,6 +166,7 @@ def load_language(path: Path) -> Language:
         docker=docker,
         sources=tuple(str(g) for g in report.get("sources", ())),
         dependencies=deps,
+        programs={str(k): str(v) for k, v in programs.items()},
     )
 
 
@@ -175,11 +182,13 @@ class Scenario:
     expect: dict
     run_timeout: float
     source: Path
+    program: str = DEFAULT_PROGRAM  # which of a client's programs the scenario runs
 
 
 EXPECT_KEYS = {"requests", "allow_retries", "exit_code", "stdout", "stderr", "max_seconds", "min_retry_gap"}
 REQUEST_KEYS = {"method", "path", "query", "headers", "forbidden_headers", "body", "times"}
 BODY_KEYS = {"json", "json_file", "text", "empty", "file", "multipart"}
+BODY_OPTIONS = {"patterns"}  # with json: values at these paths match a regex instead (e.g. a fresh UUID)
 MULTIPART_KEYS = {"field", "filename", "content_type", "file"}
 STDERR_KEYS = {"one_line", "mentions_response", "contains", "pattern"}
 STDOUT_MODES = {"response-json", "empty", "any"}
@@ -189,8 +198,8 @@ DEFAULT_RUN_TIMEOUT = 60.0
 def _check_request(req: dict, where: str) -> dict:
     _only(req, REQUEST_KEYS, where)
     body = dict(req.get("body", {}))
-    _only(body, BODY_KEYS, f"{where}.body")
-    if len(body) > 1:
+    _only(body, BODY_KEYS | BODY_OPTIONS, f"{where}.body")
+    if len(set(body) - BODY_OPTIONS) > 1:
         raise CatalogError(f"{where}.body: give one of {', '.join(sorted(BODY_KEYS))}")
     if "multipart" in body:  # a form upload: one file field
         _only(body["multipart"], MULTIPART_KEYS, f"{where}.body.multipart")
@@ -199,6 +208,13 @@ def _check_request(req: dict, where: str) -> dict:
     for what, spec in (("file", body.get("file")), ("multipart.file", body.get("multipart", {}).get("file"))):
         if spec is not None and not (HERE / spec).is_file():  # exact bytes, e.g. an image
             raise CatalogError(f"{where}.body.{what}: {HERE / spec} does not exist")
+    for path, pattern in body.get("patterns", {}).items():
+        if not re.fullmatch(r"\$(\.[A-Za-z_][\w-]*|\[\d+\])+", path):
+            raise CatalogError(f"{where}.body.patterns: {path!r} is not a path like $.meta.uuid or $.rows[0]")
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise CatalogError(f"{where}.body.patterns[{path!r}]: {exc}") from None
     if "json_file" in body:
         path = HERE / body.pop("json_file")
         try:
@@ -211,13 +227,14 @@ def _check_request(req: dict, where: str) -> dict:
 def load_scenario(path: Path) -> Scenario:
     doc = _load_toml(path)
     where = str(path)
-    _only(doc, {"summary", "stub", "client", "vars", "expect", "run"}, where)
+    _only(doc, {"summary", "program", "stub", "client", "vars", "expect", "run"}, where)
     stub = dict(doc.get("stub", {}))
-    _only(stub, {"auth", "faults", "input"}, f"{where}: [stub]")
+    _only(stub, {"auth", "faults", "input", "jobs"}, f"{where}: [stub]")
     if stub.get("auth", "none") not in ("none", "key", "token"):
         raise CatalogError(f"{where}: [stub] auth must be none, key or token")
     if stub.get("input", "json") not in ("json", "binary", "multipart"):
         raise CatalogError(f"{where}: [stub] input must be json, binary or multipart")
+    _only(stub.get("jobs", {}), {"seconds", "fail", "nextId"}, f"{where}: [stub.jobs]")
     client = doc.get("client", {})
     _only(client, {"env"}, f"{where}: [client]")
     expect = dict(doc.get("expect", {}))
@@ -225,11 +242,13 @@ def load_scenario(path: Path) -> Scenario:
     requests = []
     for i, r in enumerate(expect.pop("requests", [])):
         times = r.get("times", 1) if isinstance(r, dict) else 1
+        more = isinstance(times, str) and times.endswith("+")  # "2+": at least twice, e.g. polling
+        times = int(times[:-1]) if more and times[:-1].isdigit() else times
         if not isinstance(times, int) or isinstance(times, bool) or times < 1:
-            raise CatalogError(f"{where}: expect.requests[{i}].times is a whole number of at least 1")
+            raise CatalogError(f'{where}: expect.requests[{i}].times is a whole number of at least 1, or "N+"')
         checked = _check_request(r, f"{where}: expect.requests[{i}]")
         checked.pop("times", None)
-        requests += [checked] * times  # `times = 3`: the same request three times in a row
+        requests += [checked] * (times - 1) + [{**checked, "repeats": True} if more else checked]
     requests = tuple(requests)
     exit_code = expect.get("exit_code", 0)
     if exit_code != "nonzero" and not isinstance(exit_code, int):
@@ -254,6 +273,7 @@ def load_scenario(path: Path) -> Scenario:
         expect=expect,
         run_timeout=float(run.get("timeout", DEFAULT_RUN_TIMEOUT)),
         source=path,
+        program=str(doc.get("program", DEFAULT_PROGRAM)),
     )
 
 

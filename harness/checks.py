@@ -168,7 +168,11 @@ def check_request(label: str, expected: dict, entry: dict) -> list[Check]:
         )
     body = expected.get("body", {})
     if "json" in body:
-        checks.append(compare_json(f"{label} body", body["json"], _body_text(entry)))
+        want = body["json"]
+        for path, pattern in body.get("patterns", {}).items():
+            check, want = match_json_path(f"{label} body {path}", want, path, pattern, _body_text(entry))
+            checks.append(check)
+        checks.append(compare_json(f"{label} body", want, _body_text(entry)))
     elif "text" in body:
         got = _body_text(entry)
         checks.append(
@@ -181,6 +185,31 @@ def check_request(label: str, expected: dict, entry: dict) -> list[Check]:
     elif "multipart" in body:
         checks += check_multipart(label, body["multipart"], _header(entry, "Content-Type") or "", _body_bytes(entry))
     return checks
+
+
+_STEP = re.compile(r"\.([A-Za-z_][\w-]*)|\[(\d+)\]")
+
+
+def match_json_path(name: str, want: Any, path: str, pattern: str, received_text: str) -> tuple[Check, Any]:
+    """The received value at ``path`` (e.g. ``$.meta.uuid``) against a regex, and the expected document
+    with the received value put there, so the whole-body comparison judges everything else."""
+    steps = [m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _STEP.finditer(path)]
+    try:
+        got: Any = json.loads(received_text)
+        for step in steps:
+            got = got[step]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return Check(name, False, f"/{pattern}/", ABSENT, f"no value at {path}"), want
+    ok = isinstance(got, str) and re.fullmatch(pattern, got) is not None
+    filled = json.loads(json.dumps(want))
+    try:
+        target = filled
+        for step in steps[:-1]:
+            target = target[step]
+        target[steps[-1]] = got
+    except (KeyError, IndexError, TypeError):
+        filled = want  # the expected document has no such place: the comparison will say so
+    return Check(name, ok, f"/{pattern}/", _clip(json.dumps(got))), filled
 
 
 def check_multipart(label: str, want: dict, content_type: str, body: bytes) -> list[Check]:
@@ -229,11 +258,45 @@ def _describe(req: dict) -> str:
     return f"{req.get('method', '?')} {req.get('path', '?')}"
 
 
+def _align(expected: list[dict], entries: list[dict], allow_retries: bool) -> tuple[list[tuple], int]:
+    """Pair each received request with the expected one it answers to, in order.
+
+    An expected request marked ``repeats`` (``times = "N+"``) also takes the
+    requests after it with the same method and path (polling); with
+    ``allow_retries`` the last expected one takes any extra requests.
+    Returns the ``(label, expected or None, entry)`` pairs and how many
+    expected requests were met.
+    """
+    pairs: list[tuple[str, dict | None, dict]] = []
+    i = met = 0
+    for want in expected:
+        if i >= len(entries):
+            break
+        pairs.append((f"#{i + 1}", want, entries[i]))
+        i, met = i + 1, met + 1
+        while want.get("repeats") and i < len(entries) and _same_call(entries[i], want):
+            pairs.append((f"#{i + 1} (again)", want, entries[i]))
+            i += 1
+    retry = allow_retries and bool(expected)
+    pairs += [
+        (f"#{j + 1} (retry)" if retry else f"#{j + 1}", expected[-1] if retry else None, entries[j])
+        for j in range(i, len(entries))
+    ]
+    return pairs, met
+
+
+def _same_call(entry: dict, want: dict) -> bool:
+    return entry["method"] == want.get("method") and entry["path"] == want.get("path")
+
+
 def check_requests(expected: list[dict], entries: list[dict], allow_retries: bool) -> list[Check]:
     """Match the journal's entries to the expected requests, in order."""
+    pairs, met = _align(expected, entries, allow_retries)
     n_exp, n_got = len(expected), len(entries)
-    count_ok = n_got == n_exp or (allow_retries and n_got >= n_exp > 0)
-    want = f"{n_exp}" + (" or more (retries allowed)" if allow_retries else "")
+    unexpected = [entry for _, want, entry in pairs if want is None]
+    count_ok = not unexpected and met == n_exp
+    repeats = any(w.get("repeats") for w in expected)
+    want = f"{n_exp}" + (" or more (retries allowed)" if allow_retries else " or more (polling)" if repeats else "")
     got = ", ".join(f"{e['method']} {e['path']}" for e in entries[:5]) + (" ..." if n_got > 5 else "")
     checks = [
         Check(
@@ -244,13 +307,11 @@ def check_requests(expected: list[dict], entries: list[dict], allow_retries: boo
             "" if count_ok else "the client sent a different number of requests than expected",
         )
     ]
-    for i, entry in enumerate(entries):
-        if i < n_exp:
-            checks += check_request(f"#{i + 1}", expected[i], entry)
-        elif allow_retries and n_exp:
-            checks += check_request(f"#{i + 1} (retry)", expected[-1], entry)
-    for i in range(n_got, n_exp):
-        checks.append(Check(f"#{i + 1} request", False, _describe(expected[i]), "nothing received"))
+    for label, want_req, entry in pairs:
+        if want_req is not None:
+            checks += check_request(label, want_req, entry)
+    for k in range(met, n_exp):
+        checks.append(Check(f"#{k + 1} request", False, _describe(expected[k]), "nothing received"))
     return checks
 
 
@@ -261,11 +322,19 @@ def _last_answer(entries: list[dict]) -> dict | None:
 
 
 def _message_of(response: dict) -> str | None:
+    """The error message of an answer, in the forms the dialects use: Azure ML ``message``,
+    ModelArts ``error_msg``, classic Studio ``error.message``."""
     try:
         doc = json.loads(response.get("body") or "")
     except ValueError:
         return None
-    return doc.get("message") if isinstance(doc, dict) and isinstance(doc.get("message"), str) else None
+    if not isinstance(doc, dict):
+        return None
+    nested = doc.get("error") if isinstance(doc.get("error"), dict) else {}
+    for message in (doc.get("message"), doc.get("error_msg"), nested.get("message")):
+        if isinstance(message, str):
+            return message
+    return None
 
 
 def check_run(expect: dict, run: RunResult, entries: list[dict], run_timeout: float) -> list[Check]:

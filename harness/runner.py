@@ -79,6 +79,15 @@ def run_cell(
 ) -> Cell:
     lang = built.language.name
     service = service_name(lang, scenario.name)
+    if scenario.program not in built.programs:
+        return Cell(
+            lang,
+            scenario.name,
+            "fail",
+            message=f"{built.language.title} has no {scenario.program!r} program: add its sample to "
+            f"{built.language.client.name}/ and name it in [programs] of harness/languages/{lang}.toml",
+            service=service,
+        )
     creds = stub.prepare(service, scenario.stub.get("auth", "none"), scenario.stub.get("input", "json"))
     redactor.add(creds["primary_key"], creds["secondary_key"], creds["token"])
     variables = {
@@ -92,8 +101,10 @@ def run_cell(
         variables[name] = render(value, variables)
     for fault in render(scenario.stub.get("faults", []), variables):
         stub.add_fault(service, fault)
+    if "jobs" in scenario.stub:
+        stub.set_jobs(service, render(scenario.stub["jobs"], variables))
     env = render(scenario.env, variables)
-    run = backend.run(built, env, scenario.run_timeout)
+    run = backend.run(built, env, scenario.run_timeout, scenario.program)
     stub.clear_faults(service)
     entries = stub.journal(service)
     checks = evaluate(scenario, variables, entries, run)

@@ -62,6 +62,10 @@ class StubControl:
     def add_fault(self, service: str, fault: dict) -> None:
         self._call("POST", f"/services/{service}/faults", json=fault)
 
+    def set_jobs(self, service: str, settings: dict) -> None:
+        """How the service's batch jobs run: seconds, fail (a message), nextId."""
+        self._call("PUT", f"/services/{service}/jobs", json=settings)
+
     def journal(self, service: str) -> list[dict]:
         return self._call("GET", "/requests", params={"service": service})["requests"]
 

@@ -5,8 +5,8 @@
   the clients (the same locally; a container name in Docker);
 * ``build(language, build_dir, log)``: choose a toolchain, build the client
   once and return a ``Built`` handle (or raise ``BuildError``);
-* ``run(built, env, timeout)``: run the built client once, returning
-  ``checks.RunResult``;
+* ``run(built, env, timeout, program)``: run one of the built client's
+  programs (``Built.programs``) once, returning ``checks.RunResult``;
 * ``close()``: release whatever the backend holds.
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..catalog import Language, Toolchain
+from ..catalog import Language, Toolchain, render
 from ..checks import RunResult
 
 
@@ -38,7 +38,7 @@ class Built:
     language: Language
     toolchain: Toolchain
     src: Path
-    argv: list[str]
+    programs: dict[str, list[str]]  # the command of each program of the client, by name
     env: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     handle: Any = None  # the backend's own (e.g. the language's container)
@@ -56,6 +56,13 @@ def stage_client(client: Path, build_dir: Path) -> Path:
     src = build_dir / "src"
     shutil.copytree(client, src, ignore=IGNORED)
     return src
+
+
+def program_commands(language: Language, toolchain: Toolchain, variables: dict[str, str]) -> dict[str, list[str]]:
+    """The toolchain's run command for each of the language's programs (``{program}`` filled in)."""
+    return {
+        name: render(list(toolchain.run), {**variables, "program": value}) for name, value in language.programs.items()
+    }
 
 
 def record_step(log: TextIO, argv: list[str], result: RunResult) -> None:

@@ -26,10 +26,10 @@ import docker
 import docker.errors
 import requests
 
-from ..catalog import HERE, Language, docker_toolchain, render
+from ..catalog import DEFAULT_PROGRAM, HERE, Language, docker_toolchain, render
 from ..checks import RunResult
 from ..stubctl import StubControl, StubUnavailable
-from . import BackendUnavailable, BuildError, Built, record_step, stage_client
+from . import BackendUnavailable, BuildError, Built, program_commands, record_step, stage_client
 from .docker_images import ImageError, Images
 
 LABEL = "io.scoring-kit"
@@ -245,7 +245,7 @@ class DockerBackend:
             language,
             toolchain,
             Path("/work/src"),
-            render(list(toolchain.run), variables),
+            program_commands(language, toolchain, variables),
             {},
             time.monotonic() - start,
             handle=container,
@@ -253,5 +253,5 @@ class DockerBackend:
             image_bytes=self.client.images.get(image).attrs.get("Size", 0),
         )
 
-    def run(self, built: Built, env: dict[str, str], timeout: float) -> RunResult:
-        return self._exec(built.handle, built.argv, env, str(built.src), timeout)
+    def run(self, built: Built, env: dict[str, str], timeout: float, program: str = DEFAULT_PROGRAM) -> RunResult:
+        return self._exec(built.handle, built.programs[program], env, str(built.src), timeout)

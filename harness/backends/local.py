@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from ..catalog import HERE, ROOT, Language, Toolchain, render
+from ..catalog import DEFAULT_PROGRAM, HERE, ROOT, Language, Toolchain, render
 from ..checks import RunResult
 from ..procs import kill_all, run_command
 from ..stubctl import StubControl, StubUnavailable
-from . import BuildError, Built, record_step, stage_client
+from . import BuildError, Built, program_commands, record_step, stage_client
 
 BUILD_TIMEOUT = 900.0
 # What a client run inherits from the harness's environment.  Proxies are left
@@ -129,10 +129,11 @@ class LocalBackend:
             language,
             toolchain,
             src,
-            render(list(toolchain.run), variables),
+            program_commands(language, toolchain, variables),
             dict(toolchain.env),
             time.monotonic() - start,
         )
 
-    def run(self, built: Built, env: dict[str, str], timeout: float) -> RunResult:
-        return run_command(built.argv, cwd=built.src, env=client_env({**built.env, **env}), timeout=timeout)
+    def run(self, built: Built, env: dict[str, str], timeout: float, program: str = DEFAULT_PROGRAM) -> RunResult:
+        argv = built.programs[program]
+        return run_command(argv, cwd=built.src, env=client_env({**built.env, **env}), timeout=timeout)
