@@ -83,10 +83,8 @@ class ModelArts:
         try:
             doc = parse_json(await request.read())
             meta, records = self._envelope(doc)
-            answers = [
-                {**r, "predictresult": self.model.predict(self.model.features_of(r, f"data.req_data[{i}]"))}
-                for i, r in enumerate(records)
-            ]
+            features = [self.model.features_of(r, f"data.req_data[{i}]") for i, r in enumerate(records)]
+            answers = [{**r, "predictresult": self.model.predict(x)} for r, x in zip(records, features)]
         except InputError as exc:
             raise modelarts_error(400, "ModelArts.4002", str(exc)) from None
         return web.json_response({"meta": meta, "data": {"resp_data": answers}})

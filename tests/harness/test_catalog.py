@@ -37,6 +37,11 @@ def write(tmp_path, name, text):
         ("[stub]\ninput = 'video'\n", "input must be json, binary or multipart"),
         ("[[expect.requests]]\nbody.multipart = { field = 'images' }\n", "give content_type, field, file, filename"),
         ("[expect]\nmin_retry_gaps = 1\n", "unknown key(s) min_retry_gaps"),
+        ("[[expect.requests]]\ntimes = '+'\n", 'or "N+"'),
+        ("[[expect.requests]]\ntimes = 'many'\n", 'or "N+"'),
+        ("[[expect.requests]]\nbody.patterns = { 'meta.uuid' = 'x' }\n", "not a path like $.meta.uuid"),
+        ("[[expect.requests]]\nbody.patterns = { '$.meta.uuid' = '(' }\n", "body.patterns['$.meta.uuid']"),
+        ("[stub]\njobs = { second = 2 }\n", "unknown key(s) second"),
     ],
 )
 def test_broken_scenario_files_are_named(tmp_path, text, fragment):
@@ -113,3 +118,25 @@ def test_docker_sections_with_unknown_keys_are_named(tmp_path):
     with pytest.raises(catalog.CatalogError) as err:
         catalog.load_language(path)
     assert "[docker.debian]" in str(err.value) and "image" in str(err.value)
+
+
+def test_times_n_plus_marks_the_last_copy_as_repeating(tmp_path):
+    text = "[[expect.requests]]\nmethod = 'GET'\npath = '/p'\ntimes = '2+'\n"
+    scenario = catalog.load_scenario(write(tmp_path, "poll", text))
+    assert [r.get("repeats", False) for r in scenario.requests] == [False, True]
+
+
+def test_a_scenario_names_its_program_and_languages_name_theirs(tmp_path):
+    assert catalog.load_scenario(write(tmp_path, "a", "summary = 'x'\n")).program == catalog.DEFAULT_PROGRAM
+    assert catalog.load_scenario(write(tmp_path, "b", "program = 'modelarts'\n")).program == "modelarts"
+    for language in catalog.load_languages().values():
+        assert catalog.DEFAULT_PROGRAM in language.programs
+    with pytest.raises(catalog.CatalogError, match="must name the 'score' program"):
+        catalog.load_language(write(tmp_path, "p", "client = 'clients/go'\n[programs]\nother = 'x'\n"))
+
+
+def test_every_shipped_scenario_program_exists_in_every_language():
+    """A scenario for a dialect no client has would only ever fail: each language ships each program."""
+    programs = {s.program for s in catalog.load_scenarios().values()}
+    for language in catalog.load_languages().values():
+        assert programs <= set(language.programs), f"{language.name} lacks {programs - set(language.programs)}"

@@ -162,3 +162,61 @@ def test_stderr_rules():
 
 def test_duration_limit():
     assert failing(check_run({"max_seconds": 12}, run(1, seconds=15.2), [], 60))["duration"].received == "15.2 s"
+
+
+# -- polling, patterns, dialect error forms --------------------------------------------------
+POLL = {"method": "GET", "path": "/jobs/j"}
+
+
+@pytest.mark.parametrize(
+    "paths, ok, failing_name",
+    [
+        (["/jobs", "/jobs/j", "/jobs/j", "/jobs/j"], True, None),
+        (["/jobs", "/jobs/j", "/jobs/j"], True, None),
+        (["/jobs", "/jobs/j"], False, "#3 request"),  # polled once where twice or more is needed
+        (["/jobs", "/jobs/j", "/jobs/j", "/jobs/other"], False, "requests received"),
+    ],
+)
+def test_a_repeating_request_takes_every_poll(paths, ok, failing_name):
+    expected = [{"method": "GET", "path": "/jobs"}, POLL, {**POLL, "repeats": True}]
+    entries = [entry(method="GET", path=p, body="") for p in paths]
+    checks = check_requests(expected, entries, allow_retries=False)
+    assert all(c.ok for c in checks) is ok, [c for c in checks if not c.ok]
+    if failing_name:
+        assert failing_name in failing(checks)
+    if ok:  # every poll was checked, the extra ones marked as such
+        again = " (again)" if len(paths) > len(expected) else ""
+        assert [c.name for c in checks if c.name.endswith("path")][-1] == f"#{len(paths)}{again} path"
+
+
+def test_a_pattern_accepts_any_matching_value_and_the_rest_is_compared_exactly():
+    want = {"meta": {"uuid": "0"}, "data": {"x": 1}}
+    expected = {"method": "POST", "path": "/p", "body": {"json": want, "patterns": {"$.meta.uuid": "[0-9a-f-]{36}"}}}
+    good = entry(
+        path="/p", body=json.dumps({"meta": {"uuid": "0f8fad5b-d9cb-469f-a165-70867728950e"}, "data": {"x": 1}})
+    )
+    assert all(c.ok for c in check_requests([expected], [good], False))
+    bad = entry(path="/p", body=json.dumps({"meta": {"uuid": "fixed"}, "data": {"x": 2}}))
+    failed = failing(check_requests([expected], [bad], False))
+    assert set(failed) == {"#1 body $.meta.uuid", "#1 body"}
+    assert "$.data.x: expected 1.0, received 2.0" in failed["#1 body"].detail
+    assert "$.meta" not in failed["#1 body"].detail  # the pattern judged the uuid
+    missing = failing(check_requests([expected], [entry(path="/p", body='{"data": {"x": 1}}')], False))
+    assert missing["#1 body $.meta.uuid"].detail == "no value at $.meta.uuid"
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({"status_code": 401, "message": "bad key"}, "bad key"),
+        ({"error_code": "APIG.0301", "error_msg": "bad token"}, "bad token"),
+        ({"error": {"code": "Unauthorized", "message": "bad api key"}}, "bad api key"),
+    ],
+)
+def test_stderr_must_name_the_status_and_the_message_of_each_dialects_error_form(body, message):
+    entries = [entry(status=401, response_body=json.dumps(body))]
+    expect = {"exit_code": "nonzero", "stderr": {"mentions_response": True}}
+    good = RunResult(1, "", f"error: HTTP 401: {message}\n", 0.1)
+    assert all(c.ok for c in check_run(expect, good, entries, 10))
+    vague = RunResult(1, "", "error: HTTP 401\n", 0.1)
+    assert failing(check_run(expect, vague, entries, 10))["stderr names the answer"].detail == f"missing: {message!r}"

@@ -91,3 +91,54 @@ def test_schemathesis_finds_no_server_error(stub):
     journal = stub.admin("GET", "/requests").json()
     assert journal["count"] > 100, "schemathesis sent too few requests to mean anything"
     assert {e["response"]["status"] for e in journal["requests"]} >= {200, 400}
+
+
+DIALECT_ROUTES = [
+    ("POST", "/v1/infers/iris"),
+    ("POST", "/workspaces/ws/services/c/execute?api-version=2.0"),
+    ("POST", "/workspaces/ws/services/c/jobs?api-version=2.0"),
+]
+
+
+def assert_clean_dialect_answer(resp):
+    """Any 4xx in the dialect's own error form (ModelArts or classic), never a 5xx."""
+    assert resp.status_code < 500, resp.text
+    if resp.status_code >= 400:
+        body = resp.json()
+        assert body.get("error_msg") or body.get("error", {}).get("message") or body.get("message"), body
+
+
+@FUZZ
+@given(doc=json_values, envelope=st.booleans(), route=st.sampled_from(DIALECT_ROUTES))
+def test_any_json_to_the_other_dialects_gets_a_clean_answer(stub, doc, envelope, route):
+    """Arbitrary documents, bare or inside each dialect's envelope, to ModelArts and classic Studio routes."""
+    method, path = route
+    if envelope:
+        doc = {"data": {"req_data": doc}} if "infers" in path else {"Inputs": {"input1": doc}}
+    resp = stub.http.request(
+        method, stub.url + path, data=json.dumps(doc), headers={"Content-Type": "application/json"}, timeout=5
+    )
+    assert_clean_dialect_answer(resp)
+
+
+@FUZZ
+@given(
+    records=st.lists(
+        st.dictionaries(
+            st.sampled_from(["sepal_length", "sepal_width", "petal_length", "petal_width", "x"]),
+            json_values,
+            max_size=5,
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    names=st.lists(st.sampled_from(["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6", "z"]), max_size=12),
+    values=st.lists(st.lists(json_values, max_size=12), max_size=3),
+)
+def test_near_valid_dialect_bodies_get_a_clean_answer(stub, records, names, values):
+    json_header = {"Content-Type": "application/json"}
+    ma = {"data": {"req_data": records}}
+    assert_clean_dialect_answer(stub.http.post(stub.url + "/v1/infers/iris", data=json.dumps(ma), headers=json_header))
+    table = {"Inputs": {"input1": {"ColumnNames": names, "Values": values}}}
+    url = stub.url + "/workspaces/ws/services/c/execute?api-version=2.0"
+    assert_clean_dialect_answer(stub.http.post(url, data=json.dumps(table), headers=json_header))
