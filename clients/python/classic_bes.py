@@ -1,0 +1,196 @@
+"""Run an Azure ML Studio (classic) Batch Execution job and print its result.
+
+Environment variables:
+  SCORING_URI      (required) the jobs URI, for example
+                   https://ussouthcentral.services.azureml.net/
+                   workspaces/<ws>/services/<id>/jobs?api-version=2.0
+  SCORING_KEY      (optional) the service's API key; sent as
+                   "Authorization: Bearer <key>"
+  SCORING_POLL_INTERVAL (optional) seconds between status checks, default 1
+  SCORING_TIMEOUT  (optional) seconds the whole run may take, retries and
+                   polling included, default 300
+
+Sends:
+  1. POST <jobs URI> with "Content-Type: application/json" and two rows of the
+     diabetes example as the input table "input1"; the answer is the job id,
+     a JSON string.
+  2. POST <jobs URI path>/<id>/start?api-version=2.0 with no body.
+  3. GET <jobs URI path>/<id>?api-version=2.0 every SCORING_POLL_INTERVAL
+     seconds until the job's StatusCode is Finished, Failed or Cancelled.
+Prints the finished job's status document (with its Results) as it is, on one
+line. A job that ends Failed or Cancelled is reported with its Details.
+
+Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
+of each request are retried up to 3 times, after the Retry-After the service
+asks for (at most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400 or
+401, are not.
+
+Exit status: 0 the job finished, 1 a call or the job failed, 2 bad configuration.
+"""
+
+import json
+import os
+import sys
+import time
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import requests
+
+# Two rows of ten features each, so the job scores two rows.
+# fmt: off
+INPUTS = {
+    "Inputs": {"input1": {
+        "ColumnNames": ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"],
+        "Values": [
+            [0.0199132141783263, 0.0506801187398187, 0.104808689473925,
+             0.0700725447072635, -0.0359677812752396, -0.0266789028311707,
+             -0.0249926566315915, -0.00259226199818282, 0.00371173823343597,
+             0.0403433716478807],
+            [-0.0127796318808497, -0.044641636506989, 0.0606183944448076,
+             0.0528581912385822, 0.0479653430750293, 0.0293746718291555,
+             -0.0176293810234174, 0.0343088588777263, 0.0702112981933102,
+             0.00720651632920303],
+        ],
+    }},
+    "GlobalParameters": {},
+}
+# fmt: on
+
+ATTEMPTS = 4  # one call and up to three retries
+RETRY_STATUS = {429, 502, 503, 504}  # the service is busy or restarting
+RUNNING = {"NotStarted", "Running"}  # the job's StatusCode while it is not over
+ENDED = {"Failed", "Cancelled"}  # the job ended without results
+
+
+def retry_delay(attempt, resp):
+    """Seconds to wait before the next attempt: Retry-After (capped), else backoff."""
+    try:
+        return min(max(float(resp.headers["Retry-After"]), 0.0), 10.0)
+    except (AttributeError, KeyError, ValueError):  # no response or header, a date
+        return 0.5 * 2 ** (attempt - 1)
+
+
+def fail(message, status=1):
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(status)
+
+
+def one_line(text):
+    return " ".join(str(text).split())
+
+
+def error_detail(resp):
+    """The "error.message" of a classic error body, else the body text, on one line."""
+    try:
+        text = resp.json()["error"]["message"] or resp.text
+    except (ValueError, KeyError, TypeError):
+        text = resp.text
+    return one_line(text)[:200]
+
+
+def seconds_setting(name, default):
+    """The number of seconds in variable `name`, as (value, text); exit 2 if invalid."""
+    text = os.environ.get(name) or default
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 86400:  # also rejects NaN
+        fail(f"{name} must be 0 < seconds <= 86400, not {text!r}", 2)
+    return value, text
+
+
+def call(method, url, deadline, timeout_text, **kwargs):
+    """Send one request, retrying transient failures while time is left.
+
+    Returns the 2xx response; exits with an error line for anything else.
+    """
+    for attempt in range(1, ATTEMPTS + 1):
+        resp, error = None, None
+        try:
+            # timeout= bounds the connect and each wait for data: what is left.
+            resp = requests.request(
+                method,
+                url,
+                **kwargs,
+                timeout=max(deadline - time.monotonic(), 0.001),
+                allow_redirects=False,
+            )
+        except requests.Timeout:
+            fail(f"no response from {url} within {timeout_text} s")
+        except requests.ConnectionError as e:  # refused, reset: worth another try
+            while e.__cause__ or e.__context__:  # innermost cause: "Connection refused"
+                e = e.__cause__ or e.__context__
+            error = f"cannot reach {url}: {e}"
+        except requests.RequestException as e:
+            fail(f"cannot call {url}: {e}")
+        if resp is not None and resp.status_code not in RETRY_STATUS:
+            break
+        delay = retry_delay(attempt, resp)
+        if attempt == ATTEMPTS or time.monotonic() + delay >= deadline:
+            break
+        time.sleep(delay)
+    if error:
+        fail(error)
+    if not 200 <= resp.status_code < 300:
+        detail = error_detail(resp)
+        fail(f"HTTP {resp.status_code} {resp.reason}{': ' if detail else ''}{detail}")
+    return resp
+
+
+def main():
+    uri = os.environ.get("SCORING_URI")
+    if not uri:
+        fail("set SCORING_URI to the jobs URI of your web service", 2)
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        fail(f"SCORING_URI must be an http:// or https:// URL, not {uri!r}", 2)
+    key = os.environ.get("SCORING_KEY")
+    timeout, timeout_text = seconds_setting("SCORING_TIMEOUT", "300")
+    interval, _ = seconds_setting("SCORING_POLL_INTERVAL", "1")
+
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    deadline = time.monotonic() + timeout
+
+    # 1. Submit: json= serializes the body and sets "Content-Type: application/json".
+    resp = call("POST", uri, deadline, timeout_text, json=INPUTS, headers=headers)
+    try:
+        job = resp.json()
+        if not isinstance(job, str) or not job:
+            raise ValueError("expected the job id, a JSON string")
+    except ValueError as e:
+        fail(f"unexpected response from {uri}: {e}")
+
+    # The job's URLs: its id (escaped) under the jobs path, with the same query.
+    job_path = f"{parts.path.rstrip('/')}/{quote(job, safe='')}"
+    start_url = urlunsplit(parts._replace(path=f"{job_path}/start", fragment=""))
+    status_url = urlunsplit(parts._replace(path=job_path, fragment=""))
+
+    # 2. Start: an empty POST.
+    call("POST", start_url, deadline, timeout_text, headers=headers)
+
+    # 3. Poll until the job is over, or until the deadline.
+    while True:
+        resp = call("GET", status_url, deadline, timeout_text, headers=headers)
+        try:
+            status = resp.json()
+            code = status.get("StatusCode") if isinstance(status, dict) else None
+            if not isinstance(code, str):
+                raise ValueError("expected a job status with a StatusCode")
+        except ValueError as e:
+            fail(f"unexpected response from {status_url}: {e}")
+        if code == "Finished":
+            # {"StatusCode": "Finished", "Results": {"output1": {...}}, "Details": null}
+            print(json.dumps(status))
+            return
+        if code in ENDED:
+            fail(f"job {job} {code}: {one_line(status.get('Details') or 'no details')}")
+        if code not in RUNNING:
+            fail(f"unexpected response from {status_url}: StatusCode {code!r}")
+        if time.monotonic() + interval >= deadline:
+            fail(f"job {job} did not finish within {timeout_text} s")
+        time.sleep(interval)
+
+
+if __name__ == "__main__":
+    main()
