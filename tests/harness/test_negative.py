@@ -177,3 +177,31 @@ def test_a_correct_form_passes_with_the_fixture_client(harness):
     """The same fixture code with the right field passes: the check above fails for the field alone."""
     run = harness("-l", "python", "-s", "multipart-file", "--client", broken("no-retry"))
     assert run.code == 0, run.out
+
+
+def test_a_modelarts_token_sent_as_bearer_fails_both_header_checks(harness):
+    run = harness("-l", "python", "-s", "modelarts-json", "--client", broken("modelarts-bearer"))
+    bad = run.failed_checks("python", "modelarts-json")
+    assert bad["#1 header X-Auth-Token"]["received"] == "(not sent)"
+    assert bad["#1 no header Authorization"]["detail"] == "header must not be sent"
+
+
+def test_a_made_up_modelarts_uuid_fails_the_pattern_and_only_that(harness):
+    run = harness("-l", "python", "-s", "modelarts-json", "--client", broken("modelarts-fixed-uuid"))
+    bad = run.failed_checks("python", "modelarts-json")
+    assert set(bad) == {"#1 body $.meta.uuid"}
+    assert bad["#1 body $.meta.uuid"]["received"] == '"request-1"'
+
+
+def test_a_batch_client_that_does_not_poll_until_the_end_fails(harness):
+    run = harness("-l", "python", "-s", "classic-bes", "--client", broken("bes-no-poll"))
+    bad = run.failed_checks("python", "classic-bes")
+    assert bad["requests received"]["expected"] == "4 or more (polling)"
+    assert bad["#4 request"]["received"] == "nothing received"
+
+
+def test_a_batch_client_that_hides_a_failed_job_fails(harness):
+    run = harness("-l", "python", "-s", "classic-bes-failed", "--client", broken("bes-ignores-failure"))
+    bad = run.failed_checks("python", "classic-bes-failed")
+    assert bad["exit code"]["received"] == "0"
+    assert "stderr contains" in bad and "stdout" in bad
