@@ -1,0 +1,300 @@
+// Runs a job on an Azure ML Studio (classic) Batch Execution service and prints its final status.
+//
+// Environment variables:
+//   SCORING_URI      (required) the jobs URI from the service's API help page, for example
+//                    https://ussouthcentral.services.azureml.net/workspaces/<ws>/services/<id>/jobs?api-version=2.0
+//   SCORING_KEY      (optional) the service's API key; sent as "Authorization: Bearer <key>"
+//   SCORING_POLL_INTERVAL (optional) seconds between status checks, default 1
+//   SCORING_TIMEOUT  (optional) seconds the whole job may take, submitting, retries
+//                    and polling included, default 300
+//
+// 1. Submits the job: POST <jobs URI> with "Content-Type: application/json" and
+//    two rows of the diabetes example as an input table,
+//      {"Inputs": {"input1": {"ColumnNames": ["age", ...], "Values": [[...], [...]]}}, "GlobalParameters": {}}
+//    and gets the job id back, a JSON string.
+// 2. Starts it: POST <jobs URI path>/<id>/start?api-version=2.0, no body.
+// 3. Polls GET <jobs URI path>/<id>?api-version=2.0 until its StatusCode is
+//    Finished, and prints that status, {"StatusCode": "Finished", "Results": {...}, ...},
+//    as one line of JSON. A job that ends Failed or Cancelled is an error.
+// (The real service reads its inputs from and writes its results to Azure blob
+// storage, named in the body as Inputs/Outputs; this sample sends the table inline.)
+//
+// Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
+// are retried up to 3 times, after the Retry-After the service asks for (at
+// most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400 or 401, are not.
+//
+// Exit status: 0 the job finished, 1 the call or the job failed, 2 bad configuration.
+using System;
+using System.Globalization;
+using System.Linq;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+
+namespace ClassicBes
+{
+    // A call that got an answer, but not a usable one; the message is one line for the user.
+    internal class ScoringException : Exception
+    {
+        public ScoringException(string message) : base(message) { }
+    }
+
+    internal static class Program
+    {
+        // The input table: ten features of the diabetes example, two rows, so two predictions.
+        private static readonly string[] Columns = { "age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6" };
+
+        private static readonly double[][] Rows =
+        {
+            new[]
+            {
+                0.0199132141783263, 0.0506801187398187, 0.104808689473925, 0.0700725447072635, -0.0359677812752396,
+                -0.0266789028311707, -0.0249926566315915, -0.00259226199818282, 0.00371173823343597, 0.0403433716478807,
+            },
+            new[]
+            {
+                -0.0127796318808497, -0.044641636506989, 0.0606183944448076, 0.0528581912385822, 0.0479653430750293,
+                0.0293746718291555, -0.0176293810234174, 0.0343088588777263, 0.0702112981933102, 0.00720651632920303,
+            },
+        };
+
+        private const int Attempts = 4; // one call and up to three retries
+
+        // The answers of a service that is busy or restarting.
+        private static readonly int[] RetryStatus = { 429, 502, 503, 504 };
+
+        // Answers are printed as received: date-like strings stay strings.
+        private static readonly JsonSerializerSettings AsReceived =
+            new JsonSerializerSettings { DateParseHandling = DateParseHandling.None };
+
+        // A synchronous Main that waits for the async code also builds with Mono's mcs (C# 7).
+        // Environment.Exit, rather than returning the status, because Mono sometimes hangs on
+        // the way out after an HttpClient call.
+        private static void Main() => Environment.Exit(RunAsync().GetAwaiter().GetResult());
+
+        private static async Task<int> RunAsync()
+        {
+            string uriText = Environment.GetEnvironmentVariable("SCORING_URI");
+            if (string.IsNullOrEmpty(uriText))
+                return Fail(2, "set SCORING_URI to the jobs URI of your web service");
+            Uri jobs;
+            if (!Uri.TryCreate(uriText, UriKind.Absolute, out jobs)
+                || (jobs.Scheme != Uri.UriSchemeHttp && jobs.Scheme != Uri.UriSchemeHttps))
+                return Fail(2, $"SCORING_URI must be an http:// or https:// URL, not \"{uriText}\"");
+            string key = Environment.GetEnvironmentVariable("SCORING_KEY");
+            if (key != null && key.Any(char.IsControl))
+                return Fail(2, "SCORING_KEY must be one line without control characters");
+            TimeSpan timeout, interval;
+            string timeoutText = Seconds("SCORING_TIMEOUT", "300", out timeout);
+            if (timeoutText == null)
+                return 2;
+            if (Seconds("SCORING_POLL_INTERVAL", "1", out interval) == null)
+                return 2;
+
+            // The table as classic services take it; GlobalParameters are the web service parameters, if any.
+            var input = new
+            {
+                Inputs = new { input1 = new { ColumnNames = Columns, Values = Rows } },
+                GlobalParameters = new { },
+            };
+            byte[] json = Encoding.UTF8.GetBytes(JsonConvert.SerializeObject(input));
+
+            // One deadline for the whole job: every request, retries and the waits between
+            // status checks. Redirects are not followed: a redirected POST would be resent as a GET.
+            var handler = new HttpClientHandler { AllowAutoRedirect = false };
+            DateTime endsAt = DateTime.UtcNow + timeout;
+            string id = null;
+            using (var deadline = new CancellationTokenSource(timeout))
+            using (var client = new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan })
+            {
+                try
+                {
+                    // 1. Submit: the answer is the new job's id, as a JSON string.
+                    string answer = await CallAsync(client, HttpMethod.Post, jobs, key, json, endsAt, deadline.Token);
+                    id = JobId(jobs, answer);
+
+                    // 2. Start the job.
+                    Uri start = JobUri(jobs, id, "/start");
+                    await CallAsync(client, HttpMethod.Post, start, key, null, endsAt, deadline.Token);
+
+                    // 3. Poll its status: NotStarted, Running, then Finished, Failed or Cancelled.
+                    Uri statusUri = JobUri(jobs, id, "");
+                    while (true)
+                    {
+                        string body = await CallAsync(
+                            client, HttpMethod.Get, statusUri, key, null, endsAt, deadline.Token);
+                        JObject status = Answer(statusUri, body) as JObject;
+                        JToken code = status?["StatusCode"];
+                        if (code == null || code.Type != JTokenType.String)
+                            throw new ScoringException($"unexpected response from {statusUri.OriginalString}: "
+                                + "expected a job status with a StatusCode");
+                        string state = (string)code;
+                        switch (state)
+                        {
+                            case "Finished":
+                                Console.WriteLine(status.ToString(Formatting.None));
+                                return 0;
+                            case "Failed":
+                            case "Cancelled":
+                                return Fail(1, $"job {id} {state}: {Details(status["Details"])}");
+                        }
+                        await Task.Delay(interval, deadline.Token); // NotStarted, Running: not yet
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    return id == null
+                        ? Fail(1, $"no response from {uriText} within {timeoutText} s")
+                        : Fail(1, $"job {id} did not finish within {timeoutText} s");
+                }
+                catch (HttpRequestException e)
+                {
+                    return Fail(1, $"cannot reach {uriText}: {e.GetBaseException().Message}");
+                }
+                catch (ScoringException e)
+                {
+                    return Fail(1, e.Message);
+                }
+            }
+        }
+
+        // Sends one request (with the JSON body, if any) and returns the service's successful
+        // answer, retrying transient failures until the deadline.
+        private static async Task<string> CallAsync(
+            HttpClient client, HttpMethod method, Uri uri, string key, byte[] json, DateTime endsAt,
+            CancellationToken deadline)
+        {
+            for (int attempt = 1; ; attempt++)
+            {
+                // A new request for every attempt: sending one may dispose of its content.
+                var request = new HttpRequestMessage(method, uri);
+                if (json != null)
+                {
+                    request.Content = new ByteArrayContent(json);
+                    // Exactly "application/json": StringContent would add "; charset=utf-8".
+                    request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                }
+                if (!string.IsNullOrEmpty(key))
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+
+                Exception failure;
+                TimeSpan wait = TimeSpan.FromMilliseconds(500 << (attempt - 1)); // 0.5, 1, 2 s
+                try
+                {
+                    using (HttpResponseMessage response = await client.SendAsync(request, deadline))
+                    {
+                        string body = await response.Content.ReadAsStringAsync();
+                        int status = (int)response.StatusCode;
+                        if (response.IsSuccessStatusCode)
+                            return body;
+                        failure = new ScoringException($"HTTP {status} {response.ReasonPhrase}{Detail(body)}");
+                        if (!RetryStatus.Contains(status))
+                            throw failure;
+                        // Retry-After in seconds, at most 10 s, replaces the backoff.
+                        TimeSpan? retryAfter = response.Headers.RetryAfter?.Delta;
+                        if (retryAfter.HasValue && retryAfter.Value >= TimeSpan.Zero)
+                            wait = TimeSpan.FromSeconds(Math.Min(retryAfter.Value.TotalSeconds, 10));
+                    }
+                }
+                catch (HttpRequestException e) when (!deadline.IsCancellationRequested)
+                {
+                    failure = e; // refused, reset: worth another try
+                }
+                if (attempt == Attempts || DateTime.UtcNow + wait >= endsAt)
+                    throw failure;
+                await Task.Delay(wait, deadline);
+            }
+        }
+
+        // <jobs URI path>/<id><action>?<jobs URI query>, e.g. .../jobs/<id>/start?api-version=2.0.
+        private static Uri JobUri(Uri jobs, string id, string action) => new Uri(
+            jobs.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/" + Uri.EscapeDataString(id) + action + jobs.Query);
+
+        // The job id in the submit answer; anything but a non-empty JSON string is a ScoringException.
+        private static string JobId(Uri jobs, string body)
+        {
+            JToken id = Answer(jobs, body);
+            if (id.Type != JTokenType.String || ((string)id).Length == 0)
+                throw new ScoringException(
+                    $"unexpected response from {jobs.OriginalString}: expected the job id, a JSON string");
+            return (string)id;
+        }
+
+        // The JSON answer; a body that is not JSON is a ScoringException.
+        private static JToken Answer(Uri uri, string body)
+        {
+            string problem = "the answer is empty";
+            try
+            {
+                JToken answer = JsonConvert.DeserializeObject<JToken>(body, AsReceived);
+                if (answer != null)
+                    return answer;
+            }
+            catch (JsonException e)
+            {
+                problem = e.Message;
+            }
+            throw new ScoringException($"unexpected response from {uri.OriginalString}: {problem}");
+        }
+
+        // A failed job's Details (a message, usually) on one line.
+        private static string Details(JToken details)
+        {
+            string text = details == null || details.Type == JTokenType.Null ? "no details"
+                : details.Type == JTokenType.String ? (string)details
+                : details.ToString(Formatting.None);
+            return string.Join(" ", text.Split((char[])null, StringSplitOptions.RemoveEmptyEntries));
+        }
+
+        // ": " and the "error.message" of a JSON error body, else the body text, on one line
+        // and cut to 200 characters; "" for an empty body.
+        private static string Detail(string body)
+        {
+            string text = body;
+            try
+            {
+                // {"error": {"code": "JobNotFound", "message": "no job 'x'; submit one first"}}
+                JToken message = JsonConvert.DeserializeObject<JToken>(body, AsReceived)?.SelectToken("error.message");
+                if (message != null && message.Type == JTokenType.String && ((string)message).Trim().Length > 0)
+                    text = (string)message;
+            }
+            catch (JsonException)
+            {
+                // not JSON: use the body text
+            }
+            text = string.Join(" ", text.Split((char[])null, StringSplitOptions.RemoveEmptyEntries));
+            if (text.Length > 200)
+                text = text.Substring(0, 200);
+            return text.Length == 0 ? "" : ": " + text;
+        }
+
+        // The variable's value (or the default) as a time span in (0, 86400] seconds, and its
+        // text; null (after saying why) when it is not such a number.
+        private static string Seconds(string name, string defaultText, out TimeSpan span)
+        {
+            string text = Environment.GetEnvironmentVariable(name);
+            if (string.IsNullOrEmpty(text))
+                text = defaultText;
+            double seconds;
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out seconds)
+                || !(seconds > 0 && seconds <= 86400)) // also rejects NaN
+            {
+                span = TimeSpan.Zero;
+                Fail(2, $"{name} must be 0 < seconds <= 86400, not \"{text}\"");
+                return null;
+            }
+            span = TimeSpan.FromTicks(Math.Max(1, (long)(seconds * TimeSpan.TicksPerSecond)));
+            return text;
+        }
+
+        private static int Fail(int status, string message)
+        {
+            Console.Error.WriteLine("error: " + message);
+            return status;
+        }
+    }
+}

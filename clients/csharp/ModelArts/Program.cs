@@ -1,0 +1,212 @@
+// Calls a ModelArts real-time service (an iris classifier) and prints its answer.
+//
+// Environment variables:
+//   SCORING_URI      (required) the service's API URL, for example
+//                    https://<id>.apig.<region>.huaweicloudapis.com/v1/infers/<service-id>
+//   SCORING_TOKEN    (optional) an IAM token; sent as "X-Auth-Token: <token>"
+//   SCORING_TIMEOUT  (optional) seconds to wait for the whole call, retries
+//                    included, default 30
+//
+// Sends POST with "Content-Type: application/json" and one record in ModelArts'
+// envelope, with a fresh random UUID for each call:
+//   {"meta": {"uuid": "<uuid>"}, "data": {"req_data": [{"sepal_length": 3, ...}]}}
+// and prints the answer, {"meta": {...}, "data": {"resp_data": [{..., "predictresult": ...}]}},
+// as one line of JSON.
+//
+// Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
+// are retried up to 3 times, after the Retry-After the service asks for (at
+// most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400 or 401, are not.
+//
+// Exit status: 0 success, 1 the call failed, 2 bad configuration.
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+
+namespace ModelArts
+{
+    // A call that got an answer, but not a usable one; the message is one line for the user.
+    internal class ScoringException : Exception
+    {
+        public ScoringException(string message) : base(message) { }
+    }
+
+    internal static class Program
+    {
+        // The record to classify: the iris model's four features.
+        private static readonly Dictionary<string, double> Iris = new Dictionary<string, double>
+        {
+            ["sepal_length"] = 3,
+            ["sepal_width"] = 1,
+            ["petal_length"] = 2.2,
+            ["petal_width"] = 4,
+        };
+
+        private const int Attempts = 4; // one call and up to three retries
+
+        // The answers of a service that is busy or restarting.
+        private static readonly int[] RetryStatus = { 429, 502, 503, 504 };
+
+        // Answers are printed as received: date-like strings stay strings.
+        private static readonly JsonSerializerSettings AsReceived =
+            new JsonSerializerSettings { DateParseHandling = DateParseHandling.None };
+
+        // A synchronous Main that waits for the async code also builds with Mono's mcs (C# 7).
+        // Environment.Exit, rather than returning the status, because Mono sometimes hangs on
+        // the way out after an HttpClient call.
+        private static void Main() => Environment.Exit(RunAsync().GetAwaiter().GetResult());
+
+        private static async Task<int> RunAsync()
+        {
+            string uriText = Environment.GetEnvironmentVariable("SCORING_URI");
+            if (string.IsNullOrEmpty(uriText))
+                return Fail(2, "set SCORING_URI to the API URL of your ModelArts service");
+            Uri uri;
+            if (!Uri.TryCreate(uriText, UriKind.Absolute, out uri)
+                || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                return Fail(2, $"SCORING_URI must be an http:// or https:// URL, not \"{uriText}\"");
+            string token = Environment.GetEnvironmentVariable("SCORING_TOKEN");
+            if (token != null && token.Any(char.IsControl))
+                return Fail(2, "SCORING_TOKEN must be one line without control characters");
+            string timeoutText = Environment.GetEnvironmentVariable("SCORING_TIMEOUT");
+            if (string.IsNullOrEmpty(timeoutText))
+                timeoutText = "30";
+            double seconds;
+            if (!double.TryParse(timeoutText, NumberStyles.Float, CultureInfo.InvariantCulture, out seconds)
+                || !(seconds > 0 && seconds <= 86400)) // also rejects NaN
+                return Fail(2, $"SCORING_TIMEOUT must be 0 < seconds <= 86400, not \"{timeoutText}\"");
+
+            // The envelope ModelArts expects; the uuid identifies this call (its retries resend it).
+            var envelope = new
+            {
+                meta = new { uuid = Guid.NewGuid().ToString() }, // random, version 4, lower case
+                data = new { req_data = new[] { Iris } },
+            };
+            byte[] json = Encoding.UTF8.GetBytes(JsonConvert.SerializeObject(envelope));
+
+            // One deadline for every attempt: connecting, sending, reading the whole response
+            // and waiting between attempts. Redirects are not followed: a redirected POST
+            // would be resent as a GET.
+            var handler = new HttpClientHandler { AllowAutoRedirect = false };
+            var timeout = TimeSpan.FromTicks(Math.Max(1, (long)(seconds * TimeSpan.TicksPerSecond)));
+            using (var deadline = new CancellationTokenSource(timeout))
+            using (var client = new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan })
+            {
+                try
+                {
+                    string body = await CallAsync(client, uri, token, json, DateTime.UtcNow + timeout, deadline.Token);
+                    Console.WriteLine(Answer(uri, body).ToString(Formatting.None));
+                    return 0;
+                }
+                catch (OperationCanceledException)
+                {
+                    return Fail(1, $"no response from {uriText} within {timeoutText} s");
+                }
+                catch (HttpRequestException e)
+                {
+                    return Fail(1, $"cannot reach {uriText}: {e.GetBaseException().Message}");
+                }
+                catch (ScoringException e)
+                {
+                    return Fail(1, e.Message);
+                }
+            }
+        }
+
+        // POSTs the JSON and returns the service's successful answer, retrying transient
+        // failures until the deadline.
+        private static async Task<string> CallAsync(
+            HttpClient client, Uri uri, string token, byte[] json, DateTime endsAt, CancellationToken deadline)
+        {
+            for (int attempt = 1; ; attempt++)
+            {
+                // A new request for every attempt: sending one may dispose of its content.
+                var request = new HttpRequestMessage(HttpMethod.Post, uri);
+                request.Content = new ByteArrayContent(json);
+                // Exactly "application/json": StringContent would add "; charset=utf-8".
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                if (!string.IsNullOrEmpty(token))
+                    request.Headers.Add("X-Auth-Token", token);
+
+                Exception failure;
+                TimeSpan wait = TimeSpan.FromMilliseconds(500 << (attempt - 1)); // 0.5, 1, 2 s
+                try
+                {
+                    using (HttpResponseMessage response = await client.SendAsync(request, deadline))
+                    {
+                        string body = await response.Content.ReadAsStringAsync();
+                        int status = (int)response.StatusCode;
+                        if (response.IsSuccessStatusCode)
+                            return body;
+                        failure = new ScoringException($"HTTP {status} {response.ReasonPhrase}{Detail(body)}");
+                        if (!RetryStatus.Contains(status))
+                            throw failure;
+                        // Retry-After in seconds, at most 10 s, replaces the backoff.
+                        TimeSpan? retryAfter = response.Headers.RetryAfter?.Delta;
+                        if (retryAfter.HasValue && retryAfter.Value >= TimeSpan.Zero)
+                            wait = TimeSpan.FromSeconds(Math.Min(retryAfter.Value.TotalSeconds, 10));
+                    }
+                }
+                catch (HttpRequestException e) when (!deadline.IsCancellationRequested)
+                {
+                    failure = e; // refused, reset: worth another try
+                }
+                if (attempt == Attempts || DateTime.UtcNow + wait >= endsAt)
+                    throw failure;
+                await Task.Delay(wait, deadline);
+            }
+        }
+
+        // The JSON answer; a body that is not JSON is a ScoringException.
+        private static JToken Answer(Uri uri, string body)
+        {
+            string problem = "the answer is empty";
+            try
+            {
+                JToken answer = JsonConvert.DeserializeObject<JToken>(body, AsReceived);
+                if (answer != null)
+                    return answer;
+            }
+            catch (JsonException e)
+            {
+                problem = e.Message;
+            }
+            throw new ScoringException($"unexpected response from {uri.OriginalString}: {problem}");
+        }
+
+        // ": " and the "error_msg" of a JSON error body, else the body text, on one line
+        // and cut to 200 characters; "" for an empty body.
+        private static string Detail(string body)
+        {
+            string text = body;
+            try
+            {
+                // {"error_code": "APIG.0301", "error_msg": "Incorrect IAM authentication information: ..."}
+                JToken message = (JsonConvert.DeserializeObject<JToken>(body, AsReceived) as JObject)?["error_msg"];
+                if (message != null && message.Type == JTokenType.String && ((string)message).Trim().Length > 0)
+                    text = (string)message;
+            }
+            catch (JsonException)
+            {
+                // not JSON: use the body text
+            }
+            text = string.Join(" ", text.Split((char[])null, StringSplitOptions.RemoveEmptyEntries));
+            if (text.Length > 200)
+                text = text.Substring(0, 200);
+            return text.Length == 0 ? "" : ": " + text;
+        }
+
+        private static int Fail(int status, string message)
+        {
+            Console.Error.WriteLine("error: " + message);
+            return status;
+        }
+    }
+}
