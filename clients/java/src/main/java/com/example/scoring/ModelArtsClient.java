@@ -1,0 +1,227 @@
+package com.example.scoring;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.channels.UnresolvedAddressException;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Calls a ModelArts real-time service (an iris classifier) and prints its answer.
+ *
+ * <p>Environment variables:
+ * <pre>
+ *   SCORING_URI      (required) the service's API URL, for example
+ *                    https://&lt;id&gt;.apig.&lt;region&gt;.huaweicloudapis.com/v1/infers/&lt;service-id&gt;
+ *   SCORING_TOKEN    (optional) an IAM token; sent as "X-Auth-Token: &lt;token&gt;"
+ *   SCORING_TIMEOUT  (optional) seconds to wait for the whole call, retries
+ *                    included, default 30
+ * </pre>
+ * Sends {@code POST} with {@code Content-Type: application/json} and one flower in
+ * ModelArts' envelope, with a fresh random UUID for each run:
+ * <pre>
+ *   {"meta": {"uuid": "&lt;uuid&gt;"}, "data": {"req_data": [{"sepal_length": 3, ...}]}}
+ * </pre>
+ * and prints the answer, {"meta": ..., "data": {"resp_data": [{..., "predictresult": ...}]}},
+ * as one line of JSON.
+ *
+ * <p>Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
+ * are retried up to 3 times, after the Retry-After the service asks for (at
+ * most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400 or 401, are not.
+ *
+ * Exit status: 0 success, 1 the call failed, 2 bad configuration.
+ */
+public final class ModelArtsClient {
+    private static final JsonMapper MAPPER =
+            JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+
+    // HTTP/1.1 avoids the h2c upgrade headers some servers reject. Redirects are not followed.
+    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    /** java.net.http does not expose the reason phrase the server sent, so name the common ones. */
+    private static final Map<Integer, String> REASONS = Map.of(400, "Bad Request", 401, "Unauthorized",
+            403, "Forbidden", 404, "Not Found", 408, "Request Timeout", 429, "Too Many Requests",
+            500, "Internal Server Error", 502, "Bad Gateway", 503, "Service Unavailable", 504, "Gateway Timeout");
+
+    /** One call and up to three retries. */
+    private static final int ATTEMPTS = 4;
+
+    /** The answers of a service that is busy or restarting. */
+    private static final Set<Integer> RETRY_STATUS = Set.of(429, 502, 503, 504);
+
+    /** A call that got an answer, but not a good one; the message is one line for the user. */
+    static final class ServiceException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        ServiceException(String message) {
+            super(message);
+        }
+    }
+
+    public static void main(String[] args) throws IOException, InterruptedException {
+        System.exit(run());
+    }
+
+    static int run() throws IOException, InterruptedException {
+        String uri = System.getenv("SCORING_URI");
+        if (uri == null || uri.isEmpty()) {
+            return fail(2, "set SCORING_URI to the API URL of your ModelArts service");
+        }
+        HttpRequest.Builder request;
+        try {
+            request = HttpRequest.newBuilder(URI.create(uri)); // accepts only http(s) URIs with a host
+        } catch (IllegalArgumentException e) {
+            return fail(2, "SCORING_URI must be an http:// or https:// URL, not \"" + uri + "\"");
+        }
+        String token = System.getenv("SCORING_TOKEN");
+        if (token != null && !token.isEmpty()) {
+            try {
+                request.header("X-Auth-Token", token);
+            } catch (IllegalArgumentException e) {
+                return fail(2, "SCORING_TOKEN has characters that cannot be sent in an HTTP header");
+            }
+        }
+        String timeout = System.getenv().getOrDefault("SCORING_TIMEOUT", "");
+        timeout = timeout.isEmpty() ? "30" : timeout;
+        double seconds;
+        try {
+            seconds = Double.parseDouble(timeout);
+        } catch (NumberFormatException e) {
+            seconds = 0;
+        }
+        if (!(seconds > 0 && seconds <= 86400)) { // also rejects NaN
+            return fail(2, "SCORING_TIMEOUT must be 0 < seconds <= 86400, not \"" + timeout + "\"");
+        }
+
+        // The envelope: "meta.uuid" names this request (retries resend it unchanged), "data.req_data" the records.
+        ObjectNode body = MAPPER.createObjectNode();
+        body.putObject("meta").put("uuid", UUID.randomUUID().toString()); // version 4, lower case
+        body.putObject("data").putArray("req_data").addObject()
+                .put("sepal_length", 3).put("sepal_width", 1).put("petal_length", 2.2).put("petal_width", 4);
+        request.header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(MAPPER.writeValueAsString(body)));
+
+        try {
+            HttpResponse<String> response = send(request.build(), System.nanoTime() + (long) (seconds * 1e9));
+            JsonNode answer;
+            try {
+                answer = MAPPER.readTree(response.body());
+            } catch (JsonProcessingException e) {
+                return fail(1, "unexpected response from " + uri + ": " + e.getOriginalMessage());
+            }
+            if (!answer.isObject()) {
+                return fail(1, "unexpected response from " + uri + ": expected a JSON object");
+            }
+            System.out.println(MAPPER.writeValueAsString(answer)); // as received, on one line
+            return 0;
+        } catch (TimeoutException e) {
+            return fail(1, "no response from " + uri + " within " + timeout + " s");
+        } catch (IOException e) {
+            return fail(1, "cannot reach " + uri + ": " + reason(e));
+        } catch (ServiceException e) {
+            return fail(1, e.getMessage());
+        }
+    }
+
+    /** Sends the request until a 2xx answer, retrying transient failures, all before {@code deadline} (nanoTime). */
+    static HttpResponse<String> send(HttpRequest request, long deadline)
+            throws IOException, InterruptedException, TimeoutException, ServiceException {
+        for (int attempt = 1; ; attempt++) {
+            HttpResponse<String> response = null;
+            Exception failure;
+            // Waiting on the future bounds the whole exchange (HttpRequest.timeout() stops at the headers).
+            CompletableFuture<HttpResponse<String>> call =
+                    CLIENT.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+            try {
+                response = call.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                int status = response.statusCode();
+                if (status >= 200 && status <= 299) {
+                    return response;
+                } else if (!RETRY_STATUS.contains(status)) {
+                    throw new ServiceException(httpError(response));
+                }
+                failure = new ServiceException(httpError(response));
+            } catch (ExecutionException e) { // refused, reset: worth another try
+                failure = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            } finally {
+                call.cancel(true);
+            }
+            long wait = retryDelayNanos(attempt, response);
+            if (attempt == ATTEMPTS || System.nanoTime() + wait >= deadline) {
+                if (failure instanceof IOException io) {
+                    throw io;
+                }
+                throw (ServiceException) failure;
+            }
+            TimeUnit.NANOSECONDS.sleep(wait);
+        }
+    }
+
+    /** The Retry-After the service asked for (at most 10 s), else 0.5, 1, then 2 s. */
+    private static long retryDelayNanos(int attempt, HttpResponse<String> response) {
+        if (response != null) {
+            try {
+                double seconds = Double.parseDouble(response.headers().firstValue("Retry-After").orElse(""));
+                if (seconds >= 0) {
+                    return (long) (Math.min(seconds, 10) * 1e9);
+                }
+            } catch (NumberFormatException e) {
+                // absent, or an HTTP date: back off instead
+            }
+        }
+        return TimeUnit.MILLISECONDS.toNanos(500L << (attempt - 1));
+    }
+
+    /** "HTTP 401 Unauthorized: error_msg" for a response that is not a success. */
+    private static String httpError(HttpResponse<String> response) {
+        int status = response.statusCode();
+        String detail = detail(response.body());
+        return ("HTTP " + status + " " + REASONS.getOrDefault(status, "")).strip()
+                + (detail.isEmpty() ? "" : ": " + detail);
+    }
+
+    /** The "error_msg" of a ModelArts error body, else the body text, on one line and cut to 200 characters. */
+    private static String detail(String body) {
+        String text = body;
+        try {
+            JsonNode message = MAPPER.readTree(body).path("error_msg"); // {"error_code": "APIG.0301", "error_msg": "..."}
+            if (message.isTextual() && !message.asText().isBlank()) {
+                text = message.asText();
+            }
+        } catch (JsonProcessingException e) {
+            // not JSON: use the body text
+        }
+        text = text.strip().replaceAll("\\s+", " ");
+        return text.length() > 200 ? text.substring(0, 200) : text;
+    }
+
+    /** A short reason for a failed connection; Java 17 often gives no message. */
+    private static String reason(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof UnresolvedAddressException) {
+                return "unknown host";
+            } else if (t.getMessage() != null) {
+                return t.getMessage();
+            }
+        }
+        return "connection failed";
+    }
+
+    private static int fail(int status, String message) {
+        System.err.println("error: " + message);
+        return status;
+    }
+}
