@@ -222,6 +222,7 @@ class Stub:
         entry = self.journal.record(
             service=service,
             method=request.method,
+            scheme="https" if request.transport and request.transport.get_extra_info("sslcontext") else "http",
             path=request.rel_url.raw_path,
             query=request.rel_url.raw_query_string,
             headers=[[_header_text(k), _header_text(v)] for k, v in request.raw_headers],

@@ -51,11 +51,13 @@ class Journal:
         headers: list[list[str]],
         body: bytes | None,
         note: str | None = None,
+        scheme: str = "http",
     ) -> dict:
         entry = {
             "id": next(self._ids),
             "time": datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds"),
             "service": service,
+            "scheme": scheme,  # https when it came over TLS
             "method": method,
             "path": path,
             "query": query,

@@ -8,6 +8,7 @@ import contextlib
 import ipaddress
 import os
 import signal
+import ssl
 import sys
 import threading
 from collections.abc import Iterator
@@ -18,15 +19,28 @@ from .app import ADMIN, Stub, StubConfig
 from .auth import MODES
 
 
-async def start(stub: Stub, host: str, port: int, access_log: bool = False) -> tuple[web.AppRunner, str]:
-    """Start serving; return the runner and the base URL (with the real port)."""
+def tls_context(pem: str) -> ssl.SSLContext:
+    """A server context for TLS 1.2 or newer, from one PEM file holding the key and the certificate chain."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(pem)
+    return context
+
+
+async def start(
+    stub: Stub, host: str, port: int, access_log: bool = False, tls: list[tuple[int, str]] = ()
+) -> tuple[web.AppRunner, list[str]]:
+    """Start serving plain HTTP on ``port`` and HTTPS on each ``(port, pem)`` of ``tls``, with the same
+    routes and state; return the runner and the base URLs (with the real ports), HTTP first."""
     runner = web.AppRunner(stub.make_app(), access_log=web.access_logger if access_log else None)
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
-    bound_port = runner.addresses[0][1]
     shown = f"[{host}]" if ":" in host else host
-    return runner, f"http://{shown}:{bound_port}"
+    urls = []
+    for scheme, listen_port, context in [("http", port, None), *(("https", p, tls_context(pem)) for p, pem in tls)]:
+        before = len(runner.addresses)
+        await web.TCPSite(runner, host, listen_port, ssl_context=context).start()
+        urls.append(f"{scheme}://{shown}:{runner.addresses[before][1]}")
+    return runner, urls
 
 
 @contextlib.contextmanager
@@ -40,7 +54,8 @@ def running(config: StubConfig | None = None, host: str = "127.0.0.1", port: int
     def serve() -> None:
         asyncio.set_event_loop(loop)
         try:
-            started["runner"], started["url"] = loop.run_until_complete(start(stub, host, port))
+            started["runner"], urls = loop.run_until_complete(start(stub, host, port))
+            started["url"] = urls[0]
         except BaseException as exc:  # report start-up failures to the caller's thread
             started["error"] = exc
             ready.set()
@@ -120,8 +135,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--model", default=_env("STUB_MODEL"), help="model JSON file [STUB_MODEL] (default the diabetes model)"
     )
+    p.add_argument(
+        "--tls",
+        metavar="PORT=PEM",
+        action="append",
+        type=_tls_listener,
+        default=[_tls_listener(v) for v in (_env("STUB_TLS") or "").split()],
+        help="also serve HTTPS (TLS 1.2+) on PORT with the key and certificate chain in the PEM file; "
+        "repeat for more [STUB_TLS, space-separated]",
+    )
     p.add_argument("--access-log", action="store_true", help="log every request to stderr")
     return p.parse_args(argv)
+
+
+def _tls_listener(value: str) -> tuple[int, str]:
+    port, sep, pem = value.partition("=")
+    if not sep or not port.isdigit() or not pem:
+        raise argparse.ArgumentTypeError(f"expected PORT=PEM-FILE, got {value!r}")
+    return int(port), pem
 
 
 def _is_loopback(host: str) -> bool:
@@ -153,7 +184,11 @@ def main(argv: list[str] | None = None) -> int:
 
 async def _serve(stub: Stub, args: argparse.Namespace) -> int:
     try:
-        runner, url = await start(stub, args.host, args.port, args.access_log)
+        runner, urls = await start(stub, args.host, args.port, args.access_log, args.tls)
+        url = urls[0]
+    except ssl.SSLError as exc:
+        print(f"server_stub: error: cannot use the TLS certificate: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"server_stub: error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 2
@@ -178,6 +213,8 @@ async def _serve(stub: Stub, args: argparse.Namespace) -> int:
             f"WARNING: the admin API is open to anyone who can reach {args.host}:{args.port}; "
             "bind a private network only"
         )
+    for tls_url, (_, pem) in zip(urls[1:], args.tls):
+        say(f"listening on {tls_url} with {pem}")
     say(f"listening on {url}")
     await stop.wait()
     say("stopping")
