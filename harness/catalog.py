@@ -50,6 +50,30 @@ def _command(value: Any, where: str) -> tuple[str, ...]:
 
 # -- languages ---------------------------------------------------------------
 @dataclass(frozen=True)
+class TlsTrust:
+    """The standard way a language's client trusts an extra CA ({ca_file}): commands run once after the
+    build (e.g. importing it into a trust store), then environment variables, or another run command
+    (e.g. Java's system properties), for the runs that need it."""
+
+    prepare: tuple[tuple[str, ...], ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+    run: tuple[str, ...] | None = None
+
+
+def _tls(doc: Any, where: str) -> TlsTrust | None:
+    if doc is None:
+        return None
+    if not isinstance(doc, dict):
+        raise CatalogError(f"{where}: tls is a table with prepare and env")
+    _only(doc, {"prepare", "env", "run"}, f"{where}.tls")
+    return TlsTrust(
+        prepare=tuple(_command(c, f"{where}.tls.prepare") for c in doc.get("prepare", ())),
+        env={str(k): str(v) for k, v in doc.get("env", {}).items()},
+        run=_command(doc["run"], f"{where}.tls.run") if "run" in doc else None,
+    )
+
+
+@dataclass(frozen=True)
 class Toolchain:
     """One way to build and run a client: named commands and how to get them."""
 
@@ -61,6 +85,7 @@ class Toolchain:
     files: tuple[str, ...] = ()
     install: str = ""
     caches: tuple[str, ...] = ()  # named volumes (Docker backend)
+    tls: TlsTrust | None = None  # how this toolchain's client is told to trust an extra CA
 
     def missing(self) -> list[str]:
         """What this machine lacks for this toolchain (empty when usable)."""
@@ -85,12 +110,13 @@ class Language:
     dependencies: tuple[str, str] | None = None  # (build file, regex whose group 1 names a dependency)
     # The client's programs (one per service dialect) by name, each the value of {program} in `run`.
     programs: dict[str, str] = field(default_factory=lambda: {DEFAULT_PROGRAM: ""})
+    tls: dict | None = None  # [tls]: the default of every toolchain's `tls`
 
 
 def _toolchain(doc: Any, where: str) -> Toolchain:
     if not isinstance(doc, dict):
         raise CatalogError(f"{where}: a toolchain is a table")
-    _only(doc, {"name", "requires", "build", "run", "env", "files", "install"}, where)
+    _only(doc, {"name", "requires", "build", "run", "env", "files", "install", "tls"}, where)
     for key in ("name", "build", "run"):
         if key not in doc:
             raise CatalogError(f"{where}: missing {key!r}")
@@ -102,11 +128,12 @@ def _toolchain(doc: Any, where: str) -> Toolchain:
         env={str(k): str(v) for k, v in doc.get("env", {}).items()},
         files=tuple(doc.get("files", ())),
         install=str(doc.get("install", "")),
+        tls=_tls(doc.get("tls"), where),
     )
 
 
 DEFAULT_PROGRAM = "score"  # the Azure ML scoring sample every client folder has
-DOCKER_KEYS = {"build", "run", "env", "caches"}
+DOCKER_KEYS = {"build", "run", "env", "caches", "tls"}
 PROFILES = ("official", "debian")
 
 
@@ -124,13 +151,14 @@ def docker_toolchain(language: Language, profile: str) -> Toolchain:
         run=_command(doc["run"], f"{where}.run"),
         env={str(k): str(v) for k, v in doc.get("env", {}).items()},
         caches=tuple(str(c) for c in doc.get("caches", ())),
+        tls=_tls(doc.get("tls", language.tls), where),
     )
 
 
 def load_language(path: Path) -> Language:
     doc = _load_toml(path)
     where = str(path)
-    _only(doc, {"title", "client", "local", "lint", "docker", "report", "programs"}, where)
+    _only(doc, {"title", "client", "local", "lint", "docker", "report", "programs", "tls"}, where)
     if "client" not in doc:
         raise CatalogError(f"{where}: missing 'client' (the client folder)")
     client = (ROOT / doc["client"]).resolve()
@@ -161,12 +189,16 @@ def load_language(path: Path) -> Language:
         name=path.stem,
         title=str(doc.get("title", path.stem)),
         client=client,
-        local=tuple(_toolchain(t, f"{where}: local[{i}]") for i, t in enumerate(doc.get("local", []))),
+        local=tuple(
+            _toolchain({"tls": doc["tls"], **t} if "tls" in doc else t, f"{where}: local[{i}]")
+            for i, t in enumerate(doc.get("local", []))
+        ),
         lint=tuple(lint),
         docker=docker,
         sources=tuple(str(g) for g in report.get("sources", ())),
         dependencies=deps,
         programs={str(k): str(v) for k, v in programs.items()},
+        tls=doc.get("tls"),
     )
 
 
@@ -183,10 +215,11 @@ class Scenario:
     run_timeout: float
     source: Path
     program: str = DEFAULT_PROGRAM  # which of a client's programs the scenario runs
+    trust_ca: bool = False  # hand the client the run's CA the standard way of its language ([tls])
 
 
 EXPECT_KEYS = {"requests", "allow_retries", "exit_code", "stdout", "stderr", "max_seconds", "min_retry_gap"}
-REQUEST_KEYS = {"method", "path", "query", "headers", "forbidden_headers", "body", "times"}
+REQUEST_KEYS = {"scheme", "method", "path", "query", "headers", "forbidden_headers", "body", "times"}
 BODY_KEYS = {"json", "json_file", "text", "empty", "file", "multipart"}
 BODY_OPTIONS = {"patterns"}  # with json: values at these paths match a regex instead (e.g. a fresh UUID)
 MULTIPART_KEYS = {"field", "filename", "content_type", "file"}
@@ -236,7 +269,7 @@ def load_scenario(path: Path) -> Scenario:
         raise CatalogError(f"{where}: [stub] input must be json, binary or multipart")
     _only(stub.get("jobs", {}), {"seconds", "fail", "nextId"}, f"{where}: [stub.jobs]")
     client = doc.get("client", {})
-    _only(client, {"env"}, f"{where}: [client]")
+    _only(client, {"env", "trust_ca"}, f"{where}: [client]")
     expect = dict(doc.get("expect", {}))
     _only(expect, EXPECT_KEYS, f"{where}: [expect]")
     requests = []
@@ -274,6 +307,7 @@ def load_scenario(path: Path) -> Scenario:
         run_timeout=float(run.get("timeout", DEFAULT_RUN_TIMEOUT)),
         source=path,
         program=str(doc.get("program", DEFAULT_PROGRAM)),
+        trust_ca=bool(client.get("trust_ca", False)),
     )
 
 

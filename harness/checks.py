@@ -149,6 +149,9 @@ def check_request(label: str, expected: dict, entry: dict) -> list[Check]:
             entry["path"],
         ),
     ]
+    if "scheme" in expected:  # e.g. https: the request came over TLS
+        got = entry.get("scheme", "http")
+        checks.insert(0, Check(f"{label} scheme", got == expected["scheme"], expected["scheme"], got))
     if "query" in expected:
         checks.append(Check(f"{label} query", entry["query"] == expected["query"], expected["query"], entry["query"]))
     for name, value in expected.get("headers", {}).items():

@@ -97,6 +97,11 @@ def run_cell(
         "payloads": backend.payloads,  # harness/payloads as the client sees it
         **creds,
     }
+    # The stub's HTTPS addresses: certificates from the run's CA, and from an unknown one.
+    if getattr(backend, "tls", None):
+        variables.update(
+            tls_base_url=backend.tls.url, tls_unknown_ca_base_url=backend.tls.unknown_url, ca_file=backend.tls.ca_file
+        )
     for name, value in scenario.vars.items():
         variables[name] = render(value, variables)
     for fault in render(scenario.stub.get("faults", []), variables):
@@ -104,7 +109,8 @@ def run_cell(
     if "jobs" in scenario.stub:
         stub.set_jobs(service, render(scenario.stub["jobs"], variables))
     env = render(scenario.env, variables)
-    run = backend.run(built, env, scenario.run_timeout, scenario.program)
+    # With trust_ca, the run's CA is handed over the standard way of the language ([tls]).
+    run = backend.run(built, env, scenario.run_timeout, scenario.program, scenario.trust_ca)
     stub.clear_faults(service)
     entries = stub.journal(service)
     checks = evaluate(scenario, variables, entries, run)

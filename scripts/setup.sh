@@ -18,6 +18,7 @@ need() {  # need COMMAND DEBIAN-PACKAGE...: install the packages when COMMAND is
     command -v "$1" >/dev/null 2>&1 || apt_packages+=("${@:2}")
 }
 need mcs mono-mcs libmono-system-net-http4.0-cil libnewtonsoft-json-cil-dev
+need cert-sync ca-certificates-mono  # Mono's certificate store: the C# client trusts the tls scenarios' CA
 [ -f /usr/lib/cli/Newtonsoft.Json-5.0/Newtonsoft.Json.dll ] || apt_packages+=(libnewtonsoft-json-cil-dev)
 need go golang-go
 need javac default-jdk-headless

@@ -2,7 +2,8 @@
 
 * ``stub(log_path)``: a context manager that starts the stub and yields
   ``(admin_url, client_url)``, the stub's address for the harness and for
-  the clients (the same locally; a container name in Docker);
+  the clients (the same locally; a container name in Docker); while it runs,
+  ``tls`` holds its HTTPS addresses and the run's CA as clients see them;
 * ``build(language, build_dir, log)``: choose a toolchain, build the client
   once and return a ``Built`` handle (or raise ``BuildError``);
 * ``run(built, env, timeout, program)``: run one of the built client's
@@ -13,7 +14,7 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -44,6 +45,11 @@ class Built:
     handle: Any = None  # the backend's own (e.g. the language's container)
     image: str = ""  # Docker backend: the SDK image it was built in, and its size
     image_bytes: int = 0
+    tls_env: dict[str, str] = field(default_factory=dict)  # what makes a run trust the run's CA ...
+    tls_programs: dict[str, list[str]] | None = None  # ... with these commands, when they differ
+
+    def argv(self, program: str, trust_ca: bool = False) -> list[str]:
+        return (self.tls_programs if trust_ca and self.tls_programs else self.programs)[program]
 
 
 # Build outputs a reader may have left in a client folder; never copied.
@@ -63,6 +69,18 @@ def program_commands(language: Language, toolchain: Toolchain, variables: dict[s
     return {
         name: render(list(toolchain.run), {**variables, "program": value}) for name, value in language.programs.items()
     }
+
+
+def tls_steps(language: Language, toolchain: Toolchain, variables: dict[str, str]) -> tuple[list[list[str]], dict]:
+    """What makes the toolchain's client trust the run's CA ({ca_file}): the commands to run after the
+    build, and the Built fields ``tls_env`` and ``tls_programs``."""
+    tls = toolchain.tls
+    if tls is None or "ca_file" not in variables:
+        return [], {}
+    fields = {"tls_env": render(dict(tls.env), variables)}
+    if tls.run:
+        fields["tls_programs"] = program_commands(language, replace(toolchain, run=tls.run), variables)
+    return [render(list(c), variables) for c in tls.prepare], fields
 
 
 def record_step(log: TextIO, argv: list[str], result: RunResult) -> None:

@@ -29,13 +29,16 @@ import requests
 from ..catalog import DEFAULT_PROGRAM, HERE, Language, docker_toolchain, render
 from ..checks import RunResult
 from ..stubctl import StubControl, StubUnavailable
-from . import BackendUnavailable, BuildError, Built, program_commands, record_step, stage_client
+from ..tls import RunCertificates, TlsEndpoints
+from . import BackendUnavailable, BuildError, Built, program_commands, record_step, stage_client, tls_steps
 from .docker_images import ImageError, Images
 
 LABEL = "io.scoring-kit"
 MANAGED, SESSION, PID, HOST, KEEP = (f"{LABEL}.{k}" for k in ("managed", "session", "pid", "host", "keep"))
 BUILD_TIMEOUT = 900
 STUB_PORT = 5001
+TLS_PORT, UNKNOWN_CA_PORT = 5443, 5444  # HTTPS: a certificate from the run's CA, and one from a CA nobody trusts
+CA_DIR = "/tls-ca"  # the run's CA, mounted read-only in every client container
 
 
 class DockerUnavailable(BackendUnavailable):
@@ -122,6 +125,8 @@ class DockerBackend:
         self.network = self.networks[0]
         self.containers: list = []
         self.closed = False
+        self.tls: TlsEndpoints | None = None
+        self.certs: RunCertificates | None = None
         self.name = f"docker/{images}"
 
     def close(self) -> None:
@@ -135,9 +140,12 @@ class DockerBackend:
             with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
                 network.remove()
 
+    def _name(self, name: str) -> str:
+        return f"scoring-kit-{name}-{self.session}"
+
     def _container(self, image: str, name: str, *, networks=None, **kwargs) -> docker.models.containers.Container:
         """Create and start a labelled container on the run's network(s); a stopped run creates none."""
-        name = f"scoring-kit-{name}-{self.session}"
+        name = self._name(name)
         first, *more = networks or [self.network]
         stopped = BuildError("build-failed", "the run was stopped")
         if self.closed:
@@ -166,9 +174,17 @@ class DockerBackend:
             image = self.images.stub()
         except ImageError as exc:
             raise StubUnavailable(f"stub image: {exc}") from None
+        name = self._name("stub")
+        self.certs = certs = RunCertificates.create(log_path.parent.parent / "tls", [name, "localhost", "127.0.0.1"])
         # Published on 127.0.0.1 through the last network (an internal one publishes nothing).
         container = self._container(
-            image, "stub", networks=self.networks[::-1], ports={f"{STUB_PORT}/tcp": ("127.0.0.1", None)}
+            image,
+            "stub",
+            networks=self.networks[::-1],
+            ports={f"{STUB_PORT}/tcp": ("127.0.0.1", None)},
+            volumes={str(certs.server_pem.parent): {"bind": "/tls", "mode": "ro"}},
+            command=["--tls", f"{TLS_PORT}=/tls/{certs.server_pem.name}"]
+            + ["--tls", f"{UNKNOWN_CA_PORT}=/tls/{certs.unknown_pem.name}"],
         )
         try:
             container.reload()
@@ -184,8 +200,12 @@ class DockerBackend:
             except StubUnavailable as exc:
                 tail = container.logs(tail=5).decode("utf-8", "replace").strip()
                 raise StubUnavailable(f"{exc}; stub container log: {tail}") from None
+            self.tls = TlsEndpoints(
+                f"https://{name}:{TLS_PORT}", f"https://{name}:{UNKNOWN_CA_PORT}", f"{CA_DIR}/{certs.ca_file.name}"
+            )
             yield admin_url, f"http://{container.name}:{STUB_PORT}"
         finally:
+            self.tls = None
             with contextlib.suppress(docker.errors.APIError):
                 log_path.write_bytes(container.logs())
 
@@ -214,6 +234,8 @@ class DockerBackend:
             str(stage_client(language.client, build_dir)): {"bind": "/src", "mode": "ro"},
             str(HERE / "payloads"): {"bind": self.payloads, "mode": "ro"},
         }
+        if self.certs:
+            volumes[str(self.certs.ca_file.parent)] = {"bind": CA_DIR, "mode": "ro"}
         for cache in toolchain.caches:
             if self.cache_dir:  # a host folder, e.g. one that CI saves and restores
                 volume = str(self.cache_dir / cache)
@@ -225,7 +247,7 @@ class DockerBackend:
             volumes[volume] = {"bind": f"/cache/{cache}", "mode": "rw"}
         container = self._container(
             image,
-            language.name,
+            build_dir.name,  # the language's name in a matrix run; one per sample in a docs check
             command=["sleep", "infinity"],
             volumes=volumes,
             environment=toolchain.env,
@@ -233,10 +255,14 @@ class DockerBackend:
             init=True,
         )
         variables = {"src": "/work/src", "out": "/work/out", "python": "python3"}
+        if self.tls:
+            variables["ca_file"] = self.tls.ca_file
         start = time.monotonic()
         # A writable copy of the read-only client folder, then the build steps in it.
         steps = [("/work", ["sh", "-c", "rm -rf /work/src /work/out && mkdir -p /work/out && cp -a /src /work/src"])]
         steps += [("/work/src", render(list(c), variables)) for c in toolchain.build]
+        prepare, tls = tls_steps(language, toolchain, variables)
+        steps += [("/work/src", argv) for argv in prepare]
         for workdir, argv in steps:
             log.write(f"$ {' '.join(argv)}   [in {image}]\n")
             result = self._exec(container, argv, {}, workdir, BUILD_TIMEOUT)
@@ -251,7 +277,11 @@ class DockerBackend:
             handle=container,
             image=image,
             image_bytes=self.client.images.get(image).attrs.get("Size", 0),
+            **tls,
         )
 
-    def run(self, built: Built, env: dict[str, str], timeout: float, program: str = DEFAULT_PROGRAM) -> RunResult:
-        return self._exec(built.handle, built.programs[program], env, str(built.src), timeout)
+    def run(
+        self, built: Built, env: dict[str, str], timeout: float, program: str = DEFAULT_PROGRAM, trust_ca: bool = False
+    ) -> RunResult:
+        env = {**(built.tls_env if trust_ca else {}), **env}
+        return self._exec(built.handle, built.argv(program, trust_ca), env, str(built.src), timeout)

@@ -16,7 +16,8 @@ from ..catalog import DEFAULT_PROGRAM, HERE, ROOT, Language, Toolchain, render
 from ..checks import RunResult
 from ..procs import kill_all, run_command
 from ..stubctl import StubControl, StubUnavailable
-from . import BuildError, Built, program_commands, record_step, stage_client
+from ..tls import RunCertificates, TlsEndpoints
+from . import BuildError, Built, program_commands, record_step, stage_client, tls_steps
 
 BUILD_TIMEOUT = 900.0
 # What a client run inherits from the harness's environment.  Proxies are left
@@ -55,7 +56,7 @@ class LocalBackend:
     payloads = str(HERE / "payloads")  # files a scenario hands to clients ({payloads})
 
     def __init__(self, **_: object) -> None:
-        pass
+        self.tls: TlsEndpoints | None = None
 
     def close(self) -> None:
         kill_all()
@@ -64,8 +65,10 @@ class LocalBackend:
     @contextlib.contextmanager
     def stub(self, log_path: Path) -> Iterator[tuple[str, str]]:
         log = log_path.open("w", encoding="utf-8")
+        certs = RunCertificates.create(log_path.parent.parent / "tls", ["localhost", "127.0.0.1"])
+        tls_args = ["--tls", f"0={certs.server_pem}", "--tls", f"0={certs.unknown_pem}"]
         proc = subprocess.Popen(
-            [sys.executable, "-m", "server_stub", "--host", "127.0.0.1", "--port", "0"],
+            [sys.executable, "-m", "server_stub", "--host", "127.0.0.1", "--port", "0", *tls_args],
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -75,8 +78,13 @@ class LocalBackend:
         try:
             url = self._wait_for_url(proc, log_path)
             StubControl(url).wait_ready(alive=lambda: proc.poll() is None)
+            # By name, not 127.0.0.1: Mono's TLS checks no IP address against a certificate.
+            https = dict(re.findall(r"listening on (https://\S+) with (\S+)", log_path.read_text(encoding="utf-8")))
+            by_pem = {pem: u.replace("127.0.0.1", "localhost") for u, pem in https.items()}
+            self.tls = TlsEndpoints(by_pem[str(certs.server_pem)], by_pem[str(certs.unknown_pem)], str(certs.ca_file))
             yield url, url
         finally:
+            self.tls = None
             proc.terminate()
             try:
                 proc.wait(timeout=10)
@@ -118,10 +126,12 @@ class LocalBackend:
         src, out = stage_client(language.client, build_dir), build_dir / "out"
         out.mkdir(parents=True)
         variables = {"src": str(src), "out": str(out), "python": sys.executable}
+        if self.tls:
+            variables["ca_file"] = self.tls.ca_file
         env = {**os.environ, **toolchain.env}
         start = time.monotonic()
-        for command in toolchain.build:
-            argv = render(list(command), variables)
+        prepare, tls = tls_steps(language, toolchain, variables)
+        for argv in [render(list(c), variables) for c in toolchain.build] + prepare:
             log.write(f"$ {' '.join(argv)}\n")
             result = run_command(argv, cwd=src, env=env, timeout=BUILD_TIMEOUT)
             record_step(log, argv, result)
@@ -132,8 +142,11 @@ class LocalBackend:
             program_commands(language, toolchain, variables),
             dict(toolchain.env),
             time.monotonic() - start,
+            **tls,
         )
 
-    def run(self, built: Built, env: dict[str, str], timeout: float, program: str = DEFAULT_PROGRAM) -> RunResult:
-        argv = built.programs[program]
-        return run_command(argv, cwd=built.src, env=client_env({**built.env, **env}), timeout=timeout)
+    def run(
+        self, built: Built, env: dict[str, str], timeout: float, program: str = DEFAULT_PROGRAM, trust_ca: bool = False
+    ) -> RunResult:
+        env = client_env({**built.env, **(built.tls_env if trust_ca else {}), **env})
+        return run_command(built.argv(program, trust_ca), cwd=built.src, env=env, timeout=timeout)
