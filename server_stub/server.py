@@ -152,6 +152,8 @@ def _tls_listener(value: str) -> tuple[int, str]:
     port, sep, pem = value.partition("=")
     if not sep or not port.isdigit() or not pem:
         raise argparse.ArgumentTypeError(f"expected PORT=PEM-FILE, got {value!r}")
+    if not os.path.isfile(pem):
+        raise argparse.ArgumentTypeError(f"{pem}: no such file")
     return int(port), pem
 
 

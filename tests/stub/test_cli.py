@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 
 import requests
 
@@ -115,3 +116,81 @@ def test_public_bind_warns_about_the_admin_api():
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_tls_listeners_serve_the_same_stub_over_https_and_refuse_old_tls(tmp_path):
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    pem = tmp_path / "server.pem"
+    ca.issue_cert("localhost").private_key_and_cert_chain_pem.write_to_path(str(pem))
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    proc = start("--tls", f"0={pem}")
+    try:
+        url, banner = wait_ready(proc)
+        https = re.search(r"listening on (https://\S+) with (\S+)", banner)
+        assert https and https.group(2) == str(pem)
+        base = https.group(1).replace("127.0.0.1", "localhost")
+        resp = requests.post(base + "/api/v1/service/s/score", json={"data": [[0] * 10]}, verify=tmp_path / "ca.pem")
+        assert resp.status_code == 200
+        (entry,) = requests.get(url + "/__admin/requests", params={"service": "s"}, timeout=5).json()["requests"]
+        assert entry["scheme"] == "https"
+        with requests.Session() as plain:  # the same journal over plain HTTP says http
+            plain.post(url + "/api/v1/service/p/score", json={"data": [[0] * 10]}, timeout=5)
+        assert requests.get(url + "/__admin/requests?service=p", timeout=5).json()["requests"][0]["scheme"] == "http"
+        # Unknown CA: refused by a verifying client; TLS 1.1: refused by the stub.
+        try:
+            requests.get(base + "/", timeout=5)
+            raise AssertionError("a certificate from an unknown CA was accepted")
+        except requests.exceptions.SSLError:
+            pass
+        # TLS 1.2 is served; TLS 1.1 is refused by the stub (the client is set to offer it, so the refusal is the
+        # server's: an end of stream, not the client's own "no ciphers available").
+        port = int(base.rsplit(":", 1)[1])
+        for version, accepted in ((ssl.TLSVersion.TLSv1_2, True), (ssl.TLSVersion.TLSv1_1, False)):
+            context = ssl.create_default_context(cafile=str(tmp_path / "ca.pem"))
+            context.set_ciphers("DEFAULT:@SECLEVEL=0")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)  # TLSv1_1 is deprecated: that is the point
+                context.minimum_version = context.maximum_version = version
+            with socket.create_connection(("localhost", port), timeout=5) as sock:
+                try:
+                    with context.wrap_socket(sock, server_hostname="localhost") as tls:
+                        assert accepted and tls.version() == "TLSv1.2"
+                except ssl.SSLError as exc:
+                    assert not accepted and "NO_CIPHERS" not in str(exc) and "NO_PROTOCOLS" not in str(exc), exc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+
+
+def test_a_bad_tls_setting_is_one_line_and_exit_2(tmp_path):
+    (tmp_path / "junk.pem").write_text("not a certificate")
+    bad = subprocess.run(
+        [sys.executable, "-m", "server_stub", "--port", "0", "--tls", f"0={tmp_path / 'junk.pem'}"],
+        cwd=ROOT, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0
+    assert "cannot use the TLS certificate" in bad.stderr or "cannot listen" in bad.stderr
+    shape = subprocess.run(
+        [sys.executable, "-m", "server_stub", "--tls", "cert.pem"], cwd=ROOT, capture_output=True, text=True, timeout=30
+    )
+    assert shape.returncode == 2 and "expected PORT=PEM-FILE" in shape.stderr
+    missing = subprocess.run(
+        [sys.executable, "-m", "server_stub", "--tls", "443=/no/such.pem"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert missing.returncode == 2 and "/no/such.pem: no such file" in missing.stderr
+
+
+def test_the_tls_context_asks_for_tls_1_2_or_newer(tmp_path):
+    """The context's own floor, not the system OpenSSL's policy (Debian's refuses TLS 1.1 anyway, which is
+    why the handshake test above cannot tell the two apart)."""
+    import trustme
+
+    from server_stub.server import tls_context
+
+    pem = tmp_path / "server.pem"
+    trustme.CA().issue_cert("localhost").private_key_and_cert_chain_pem.write_to_path(str(pem))
+    assert tls_context(str(pem)).minimum_version == __import__("ssl").TLSVersion.TLSv1_2
