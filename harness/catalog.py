@@ -172,6 +172,7 @@ def load_language(path: Path) -> Language:
     for i, step in enumerate(doc.get("lint", [])):
         _only(step, {"command", "fail_on_output"}, f"{where}: lint[{i}]")
         lint.append(LintStep(_command(step.get("command"), f"{where}: lint[{i}]"), bool(step.get("fail_on_output"))))
+    _tls(doc.get("tls"), f"{where}: [tls]")  # checked here too: the Docker sections read it only when used
     programs = doc.get("programs", {DEFAULT_PROGRAM: ""})
     if not isinstance(programs, dict) or DEFAULT_PROGRAM not in programs:
         raise CatalogError(f"{where}: [programs] must name the {DEFAULT_PROGRAM!r} program (the {{program}} of `run`)")

@@ -140,3 +140,36 @@ def test_every_shipped_scenario_program_exists_in_every_language():
     programs = {s.program for s in catalog.load_scenarios().values()}
     for language in catalog.load_languages().values():
         assert programs <= set(language.programs), f"{language.name} lacks {programs - set(language.programs)}"
+
+
+def test_each_toolchain_knows_how_its_client_trusts_an_extra_ca():
+    """[tls] is data: the language's default, or a toolchain's own (Mono and the .NET SDK differ)."""
+    from harness.backends import tls_steps
+
+    languages = catalog.load_languages()
+    variables = {"src": "/s", "out": "/o", "ca_file": "/ca/ca.pem"}
+    python = catalog.docker_toolchain(languages["python"], "debian")
+    assert tls_steps(languages["python"], python, variables) == ([], {"tls_env": {"REQUESTS_CA_BUNDLE": "/ca/ca.pem"}})
+    mono, dotnet = (
+        catalog.docker_toolchain(languages["csharp"], "debian"),
+        catalog.docker_toolchain(languages["csharp"], "official"),
+    )
+    prepare, fields = tls_steps(languages["csharp"], mono, variables)
+    assert prepare == [["env", "HOME=/o/tls-home", "cert-sync", "--quiet", "--user", "/ca/ca.pem"]]
+    assert fields == {"tls_env": {"HOME": "/o/tls-home"}}
+    assert tls_steps(languages["csharp"], dotnet, variables)[1] == {"tls_env": {"SSL_CERT_FILE": "/ca/ca.pem"}}
+    java = languages["java"]
+    prepare, fields = tls_steps(java, java.local[0], variables)
+    assert prepare[0][:2] == ["keytool", "-importcert"]
+    score = fields["tls_programs"]["score"]
+    assert "-Djavax.net.ssl.trustStore=/o/truststore.p12" in score and score[-1] == "com.example.scoring.ScoringClient"
+    assert tls_steps(java, java.local[0], {"src": "/s", "out": "/o"}) == ([], {})  # no CA in this run
+
+
+def test_a_bad_tls_table_is_named(tmp_path):
+    text = "client = 'clients/go'\n[tls]\nenvironment = {}\n"
+    with pytest.raises(catalog.CatalogError, match=r"unknown key\(s\) environment"):
+        catalog.load_language(write(tmp_path, "t", text))
+    scenario = "[client]\ntrust = true\n"
+    with pytest.raises(catalog.CatalogError, match=r"unknown key\(s\) trust"):
+        catalog.load_scenario(write(tmp_path, "s", scenario))
