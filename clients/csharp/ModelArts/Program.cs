@@ -15,7 +15,8 @@
 //
 // Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
 // are retried up to 3 times, after the Retry-After the service asks for (at
-// most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400 or 401, are not.
+// most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 401 or a TLS
+// certificate that fails verification, are not.
 //
 // Exit status: 0 success, 1 the call failed, 2 bad configuration.
 using System;
@@ -24,7 +25,9 @@ using System.Globalization;
 using System.Linq;
 using System.Net.Http;
 using System.Net.Http.Headers;
+using System.Security.Authentication;
 using System.Text;
+using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using Newtonsoft.Json;
@@ -154,7 +157,8 @@ namespace ModelArts
                             wait = TimeSpan.FromSeconds(Math.Min(retryAfter.Value.TotalSeconds, 10));
                     }
                 }
-                catch (HttpRequestException e) when (!deadline.IsCancellationRequested)
+                // A certificate that fails verification fails again on every retry: report it at once.
+                catch (HttpRequestException e) when (!deadline.IsCancellationRequested && !IsTlsFailure(e))
                 {
                     failure = e; // refused, reset: worth another try
                 }
@@ -203,9 +207,20 @@ namespace ModelArts
             return text.Length == 0 ? "" : ": " + text;
         }
 
+        // A failed TLS handshake (an untrusted or invalid certificate, say): .NET and Mono both
+        // report it as an AuthenticationException among the inner exceptions.
+        private static bool IsTlsFailure(Exception e)
+        {
+            for (; e != null; e = e.InnerException)
+                if (e is AuthenticationException)
+                    return true;
+            return false;
+        }
+
+        // The message on one line: Mono's can hold newlines (a TLS error adds "  at ./external/...").
         private static int Fail(int status, string message)
         {
-            Console.Error.WriteLine("error: " + message);
+            Console.Error.WriteLine("error: " + Regex.Replace(message.Trim(), @"\s*\n\s*", " "));
             return status;
         }
     }
