@@ -20,7 +20,8 @@
 //
 // Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
 // are retried up to 3 times, after the Retry-After the service asks for (at
-// most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400 or 401, are not.
+// most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400 or 401 or a
+// server certificate that fails verification, are not.
 //
 // Exit status: 0 success, 1 the call failed, 2 bad configuration.
 package main
@@ -28,6 +29,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,6 +37,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -125,6 +128,8 @@ func call(uri, key string, body []byte, timeout time.Duration) ([]byte, error) {
 			return nil, fmt.Errorf("no response from %s within %g s", uri, timeout.Seconds())
 		}
 		switch {
+		case badCertificate(err): // fails verification again on every try: not retried
+			return nil, fmt.Errorf("cannot reach %s: %v", uri, err)
 		case err != nil: // refused, reset: worth another try
 			err = fmt.Errorf("cannot reach %s: %v", uri, err)
 		case retryStatus[resp.StatusCode]:
@@ -203,7 +208,21 @@ func detail(body []byte) string {
 	return ": " + text
 }
 
+// badCertificate tells whether err is the server's certificate failing
+// verification (untrusted CA, wrong host name, expired...). Go 1.20 and later
+// wrap these in *tls.CertificateVerificationError, which errors.As sees through.
+func badCertificate(err error) bool {
+	var unknownCA x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	return errors.As(err, &unknownCA) || errors.As(err, &hostname) || errors.As(err, &invalid)
+}
+
+// newlines matches a line break and the blanks around it.
+var newlines = regexp.MustCompile(`\s*\n\s*`)
+
+// exit prints the message on one line of standard error and exits with code.
 func exit(code int, format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "error: "+format+"\n", args...)
+	fmt.Fprintf(os.Stderr, "error: %s\n", newlines.ReplaceAllString(fmt.Sprintf(format, args...), " "))
 	os.Exit(code)
 }
