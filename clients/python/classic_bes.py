@@ -22,14 +22,15 @@ line. A job that ends Failed or Cancelled is reported with its Details.
 
 Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
 of each request are retried up to 3 times, after the Retry-After the service
-asks for (at most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400 or
-401, are not.
+asks for (at most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 401
+or a TLS certificate that fails verification, are not.
 
 Exit status: 0 the job finished, 1 a call or the job failed, 2 bad configuration.
 """
 
 import json
 import os
+import re
 import sys
 import time
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -71,8 +72,18 @@ def retry_delay(attempt, resp):
 
 
 def fail(message, status=1):
+    # One line, whatever the message: newlines and the whitespace around them
+    # become a single space.
+    message = re.sub(r"\s*[\r\n]\s*", " ", str(message).strip())
     print(f"error: {message}", file=sys.stderr)
     sys.exit(status)
+
+
+def innermost(error):
+    """The innermost cause of an exception, e.g. "Connection refused"."""
+    while error.__cause__ or error.__context__:
+        error = error.__cause__ or error.__context__
+    return error
 
 
 def one_line(text):
@@ -118,10 +129,10 @@ def call(method, url, deadline, timeout_text, **kwargs):
             )
         except requests.Timeout:
             fail(f"no response from {url} within {timeout_text} s")
+        except requests.exceptions.SSLError as e:  # a bad certificate is not transient
+            fail(f"cannot reach {url}: {innermost(e)}")
         except requests.ConnectionError as e:  # refused, reset: worth another try
-            while e.__cause__ or e.__context__:  # innermost cause: "Connection refused"
-                e = e.__cause__ or e.__context__
-            error = f"cannot reach {url}: {e}"
+            error = f"cannot reach {url}: {innermost(e)}"
         except requests.RequestException as e:
             fail(f"cannot call {url}: {e}")
         if resp is not None and resp.status_code not in RETRY_STATUS:

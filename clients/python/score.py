@@ -16,7 +16,8 @@ Environment variables:
 
 Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
 are retried up to 3 times, after the Retry-After the service asks for (at
-most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400 or 401, are not.
+most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 401 or a TLS
+certificate that fails verification, are not.
 
 Exit status: 0 success, 1 the call failed, 2 bad configuration.
 """
@@ -25,6 +26,7 @@ import json
 import math
 import mimetypes
 import os
+import re
 import sys
 import time
 from urllib.parse import urlsplit
@@ -56,8 +58,18 @@ def retry_delay(attempt, resp):
 
 
 def fail(message, status=1):
+    # One line, whatever the message: newlines and the whitespace around them
+    # become a single space.
+    message = re.sub(r"\s*[\r\n]\s*", " ", str(message).strip())
     print(f"error: {message}", file=sys.stderr)
     sys.exit(status)
+
+
+def innermost(error):
+    """The innermost cause of an exception, e.g. "Connection refused"."""
+    while error.__cause__ or error.__context__:
+        error = error.__cause__ or error.__context__
+    return error
 
 
 def error_detail(resp):
@@ -119,10 +131,10 @@ def main():
             )
         except requests.Timeout:
             fail(f"no response from {uri} within {timeout_text} s")
+        except requests.exceptions.SSLError as e:  # a bad certificate is not transient
+            fail(f"cannot reach {uri}: {innermost(e)}")
         except requests.ConnectionError as e:  # refused, reset: worth another try
-            while e.__cause__ or e.__context__:  # innermost cause: "Connection refused"
-                e = e.__cause__ or e.__context__
-            error = f"cannot reach {uri}: {e}"
+            error = f"cannot reach {uri}: {innermost(e)}"
         except requests.RequestException as e:
             fail(f"cannot call {uri}: {e}")
         if resp is not None and resp.status_code not in RETRY_STATUS:
