@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * Runs a job on an Azure ML Studio (classic) Batch Execution service and prints its final status.
@@ -47,7 +48,8 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
  * of each request are retried up to 3 times, after the Retry-After the service
- * asks for (at most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400 or 401, are not.
+ * asks for (at most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 401
+ * or a TLS certificate that fails verification, are not.
  *
  * Exit status: 0 the job finished, 1 the job or a call failed, 2 bad configuration.
  */
@@ -245,7 +247,8 @@ public final class ClassicBesClient {
                 call.cancel(true);
             }
             long wait = retryDelayNanos(attempt, response);
-            if (attempt == ATTEMPTS || System.nanoTime() + wait >= deadline) {
+            // A certificate that fails verification fails the same way every time: not worth a retry.
+            if (attempt == ATTEMPTS || handshakeFailed(failure) || System.nanoTime() + wait >= deadline) {
                 if (failure instanceof IOException io) {
                     throw io;
                 }
@@ -306,8 +309,18 @@ public final class ClassicBesClient {
         return "connection failed";
     }
 
+    /** Whether the failure is a failed TLS handshake, such as a certificate that is not trusted. */
+    private static boolean handshakeFailed(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SSLHandshakeException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static int fail(int status, String message) {
-        System.err.println("error: " + message);
+        System.err.println("error: " + message.strip().replaceAll("\\s*\\R\\s*", " ")); // always one line
         return status;
     }
 }

@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * Calls an Azure ML Studio (classic) Request-Response service and prints the scored table.
@@ -39,7 +40,8 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
  * are retried up to 3 times, after the Retry-After the service asks for (at
- * most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400 or 401, are not.
+ * most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 401
+ * or a TLS certificate that fails verification, are not.
  *
  * Exit status: 0 success, 1 the call failed, 2 bad configuration.
  */
@@ -175,7 +177,8 @@ public final class ClassicRrsClient {
                 call.cancel(true);
             }
             long wait = retryDelayNanos(attempt, response);
-            if (attempt == ATTEMPTS || System.nanoTime() + wait >= deadline) {
+            // A certificate that fails verification fails the same way every time: not worth a retry.
+            if (attempt == ATTEMPTS || handshakeFailed(failure) || System.nanoTime() + wait >= deadline) {
                 if (failure instanceof IOException io) {
                     throw io;
                 }
@@ -236,8 +239,18 @@ public final class ClassicRrsClient {
         return "connection failed";
     }
 
+    /** Whether the failure is a failed TLS handshake, such as a certificate that is not trusted. */
+    private static boolean handshakeFailed(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SSLHandshakeException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static int fail(int status, String message) {
-        System.err.println("error: " + message);
+        System.err.println("error: " + message.strip().replaceAll("\\s*\\R\\s*", " ")); // always one line
         return status;
     }
 }
