@@ -5,6 +5,7 @@ nox -s "conformance(language='go')"         # one language
 nox -s conformance -- --scenario json-key   # arguments after -- go to `python -m harness run`
 nox -s tests                                # the test suite
 nox -s lint                                 # ruff over the Python code
+nox -s docs -- PAGE...                      # check the code samples of documentation pages
 nox -s bench / bench_matrix                 # benchmarks (bench/)
 """
 
@@ -48,6 +49,15 @@ def tests(session: nox.Session) -> None:
     """The whole test suite (unit, stub, harness and the end-to-end matrix)."""
     session.install("-r", "requirements-test.txt")
     session.run("pytest", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build and run the samples inside documentation pages: nox -s docs -- PAGE... [--backend local]."""
+    session.install("-r", "requirements.txt", "ruff==0.17.6")  # ruff: the Python samples' linter
+    if not session.posargs:
+        session.error("name the pages to check: nox -s docs -- PAGE...")
+    session.run("python", "-m", "harness", "docs", "check", *session.posargs)
 
 
 @nox.session

@@ -5,6 +5,7 @@
     python -m harness clean [--volumes] [--all]
     python -m harness summary results/*/results.json
     python -m harness report results/results.json [more/results.json ...]
+    python -m harness docs check PAGE... [--backend local] ...
 
 Exit status: 0 when every selected cell passes, 1 when any fails, 2 when the
 request itself is wrong (unknown language, bad data file, stub won't start).
@@ -21,6 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from . import catalog, compare, report, runner, selection
 from .backends import BackendUnavailable, get_backend
@@ -36,45 +38,83 @@ def _names(values: list[str] | None) -> list[str]:
     return [n.strip() for v in values or [] for n in v.split(",") if n.strip()]
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command")
-    run = sub.add_parser("run", help="run the conformance matrix (the default command)")
-    run.add_argument("-l", "--language", action="append", help="only these languages (repeat or comma-separate)")
-    run.add_argument("-s", "--scenario", action="append", help="only these scenarios (repeat or comma-separate)")
-    run.add_argument(
+def add_backend_options(parser: argparse.ArgumentParser) -> None:
+    """Where clients build and run: the options `run` and `docs check` share."""
+    parser.add_argument(
         "--backend",
         choices=BACKENDS,
         default=os.environ.get("HARNESS_BACKEND", "docker"),
         help="docker: the stub and each client in containers (default); local: this machine's toolchains "
         "[HARNESS_BACKEND]",
     )
-    run.add_argument(
+    parser.add_argument(
         "--images",
         choices=IMAGE_PROFILES,
         default=os.environ.get("HARNESS_IMAGES", "official"),
         help="docker: the languages' official SDK images, or equivalents built from Debian packages "
         "(no registry needed) [HARNESS_IMAGES]",
     )
-    run.add_argument(
+    parser.add_argument(
         "--ca-bundle",
         type=Path,
         default=os.environ.get("HARNESS_CA_BUNDLE") or None,
         help="docker: PEM file of extra CA certificates every image must trust, e.g. a TLS-inspecting "
         "proxy's [HARNESS_CA_BUNDLE]",
     )
-    run.add_argument(
+    parser.add_argument(
         "--cache-dir",
         type=Path,
         default=os.environ.get("HARNESS_CACHE_DIR") or None,
         help="docker: keep the package caches in this host folder instead of named volumes (e.g. one CI "
         "saves and restores) [HARNESS_CACHE_DIR]",
     )
-    run.add_argument(
+    parser.add_argument(
         "--offline",
         action="store_true",
         help="docker: containers reach the stub and nothing else (a warm rerun needs no downloads)",
     )
+
+
+def add_docs_parser(sub) -> None:
+    docs = sub.add_parser("docs", help="documentation pages: check the code samples inside them")
+    docs_sub = docs.add_subparsers(dest="docs_command", required=True)
+    check = docs_sub.add_parser(
+        "check",
+        help="find, build and run each page's samples against the stub; a verdict per sample",
+        description="Read Markdown or reStructuredText pages, build and run the samples that call a scoring "
+        "service against the stub (placeholders filled in), check what they sent and printed, lint them. "
+        "Exit status 1 when a sample fails, 2 for bad input.",
+    )
+    check.add_argument("pages", nargs="+", type=Path, metavar="PAGE", help="Markdown (.md) or reStructuredText (.rst)")
+    add_backend_options(check)
+    check.add_argument("--results", type=Path, default=Path("results/docs"), help="folder for the reports and logs")
+    check.add_argument(
+        "-l", "--language", action="append", help="only samples in these languages (repeat or comma-separate)"
+    )
+    check.add_argument(
+        "--placeholders",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="more placeholder patterns (the format of harness/docs/placeholders.toml), tried first",
+    )
+    check.add_argument("--format", choices=("markdown", "rst"), help="the pages' format (default: by name and content)")
+    check.add_argument(
+        "-j", "--jobs", type=int, default=os.cpu_count() or 1, help="samples built and run at once (default: CPU count)"
+    )
+    check.add_argument(
+        "--run-timeout", type=float, metavar="SECONDS", help="kill a sample's run after at most this long"
+    )
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command")
+    run = sub.add_parser("run", help="run the conformance matrix (the default command)")
+    run.add_argument("-l", "--language", action="append", help="only these languages (repeat or comma-separate)")
+    run.add_argument("-s", "--scenario", action="append", help="only these scenarios (repeat or comma-separate)")
+    add_backend_options(run)
     run.add_argument(
         "--last-failed",
         action="store_true",
@@ -106,6 +146,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         metavar="SECONDS",
         help="kill a client run after at most this long (caps each scenario's own limit)",
     )
+    add_docs_parser(sub)
     sub.add_parser("list", help="list languages and scenarios")
     clean = sub.add_parser("clean", help="remove containers and networks left by killed docker runs")
     clean.add_argument("--all", action="store_true", help="also those of runs still going on")
@@ -232,6 +273,43 @@ def cmd_summary(args: argparse.Namespace, console: Console) -> int:
     return 0 if doc["ok"] else 1
 
 
+def cmd_docs_check(args: argparse.Namespace, console: Console) -> int:
+    from .docs import check, data
+    from .docs import report as docs_report
+
+    if args.jobs < 1:
+        raise catalog.CatalogError("--jobs must be at least 1")
+    if args.run_timeout is not None and args.run_timeout <= 0:
+        raise catalog.CatalogError("--run-timeout must be a positive number of seconds")
+    if args.ca_bundle and not args.ca_bundle.is_file():
+        raise catalog.CatalogError(f"--ca-bundle {args.ca_bundle}: no such file")
+    for path in args.placeholders:
+        if not path.is_file():
+            raise catalog.CatalogError(f"--placeholders {path}: no such file")
+    loaded = data.load(args.placeholders)
+    options = check.Options(
+        backend=args.backend,
+        backend_options={
+            "images": args.images,
+            "ca_bundle": args.ca_bundle,
+            "offline": args.offline,
+            "cache_dir": args.cache_dir,
+            "log": lambda m: console.print(f"[dim]{args.backend}: {escape(m)}[/]"),
+        },
+        results_dir=args.results.resolve(),
+        jobs=args.jobs,
+        languages=_names(args.language),
+        run_timeout=args.run_timeout,
+        page_format=args.format,
+    )
+    redactor = Redactor()
+    progress = lambda sample, message: console.print(f"[dim]{escape(sample)}:[/] {escape(message)}")  # noqa: E731
+    run = check.check(args.pages, loaded, options, redactor, progress)
+    doc = docs_report.to_json(run, redactor)
+    docs_report.print_report(doc, console, docs_report.write(doc, options.results_dir))
+    return 0 if run.ok else 1
+
+
 def _sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # the same clean-up path as Ctrl-C
 
@@ -250,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_summary(args, console)
         if args.command == "report":
             return cmd_report(args, console)
+        if args.command == "docs":
+            return cmd_docs_check(args, console)
         if args.command == "clean":
             from .backends.docker import clean, connect
 

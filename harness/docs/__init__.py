@@ -1,0 +1,8 @@
+"""``python -m harness docs check PAGE...``: the code samples inside documentation pages, checked.
+
+extract (page -> blocks) -> classify (run or skip; scenario) -> placeholders
+-> scaffold (a project like the language's client) -> check (build, lint,
+run against the stub, the matrix's checks) -> report.  What varies by
+language, placeholder, package and scenario is data: languages.toml,
+placeholders.toml, packages.toml, infer.toml and templates/.
+"""

@@ -1,0 +1,465 @@
+"""A docs check, as a workflow of small steps:
+
+read the pages -> plan each block (run or skip) -> start the stub -> for each
+sample (in parallel): set up its service on the stub, fill in its
+placeholders, write its project, build it with its language's toolchain,
+lint it, run it, read the journal, check -> the outcomes.  Reporting is
+``report.py``'s job.
+
+Samples run with the backend of the matrix (local or Docker), except shell
+blocks: their curl commands run with this machine's bash and curl, against
+the stub's published address.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib.util
+import os
+import re
+import shutil
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .. import catalog
+from ..backends import BuildError, Built, get_backend
+from ..backends.local import LocalBackend
+from ..catalog import DEFAULT_PROGRAM
+from ..checks import Check, RunResult, evaluate
+from ..procs import run_command
+from ..redact import Redactor
+from ..stubctl import StubControl, StubUnavailable
+from . import numbers, placeholders
+from .classify import Plan, classify
+from .data import CONTRACT, Data, DocLanguage
+from .extract import read_page
+from .scaffold import Project, runnable, scaffold
+
+LINT_TIMEOUT = 300.0
+# A build command's argument that names a file of the project (ScoringClient.csproj, ModelArts/Program.cs).
+FILE_ARG = re.compile(r"^(?![-.{])[\w./-]*\w\.\w+$")
+Progress = Callable[[str, str], None]  # (sample, message)
+
+
+@dataclass
+class Finding:
+    line: int | None  # page line
+    tool: str
+    message: str
+
+
+@dataclass
+class Outcome:
+    id: str
+    page: str
+    start: int
+    end: int
+    language: str
+    verdict: str  # pass | fail | skipped
+    reason: str
+    scenario: str = ""
+    scenario_why: str = ""
+    built: bool | None = None
+    ran: bool | None = None
+    toolchain: str = ""
+    checks: list[Check] = field(default_factory=list)
+    run: RunResult | None = None
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    packages: list[str] = field(default_factory=list)
+    project: str = ""
+    log: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class DocsRun:
+    backend: str
+    pages: list[str]
+    outcomes: list[Outcome]
+    started: str
+    seconds: float
+    results_dir: Path
+
+    @property
+    def ok(self) -> bool:
+        return all(o.verdict != "fail" for o in self.outcomes)
+
+
+@dataclass
+class Options:
+    backend: str = "docker"
+    backend_options: dict = field(default_factory=dict)
+    results_dir: Path = Path("results/docs")
+    jobs: int = 1
+    languages: list[str] = field(default_factory=list)  # only these (others are skipped)
+    run_timeout: float | None = None
+    page_format: str | None = None
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.") or "page"
+
+
+def plan_pages(pages: list[Path], data: Data, page_format: str | None = None) -> list[Plan]:
+    """Every block of every page, planned; bad hints and missing pages raise DocsError first."""
+    return [classify(block, data) for page in pages for block in read_page(page, page_format)]
+
+
+def _skipped(plan: Plan, sample_id: str, reason: str | None = None) -> Outcome:
+    b = plan.block
+    return Outcome(sample_id, str(b.page), b.start, b.end, plan.shown, "skipped", reason or plan.reason)
+
+
+def check(pages: list[Path], data: Data, options: Options, redactor: Redactor, progress: Progress) -> DocsRun:
+    """Plan every block of the pages, run the runnable ones, and return every block's outcome."""
+    started = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    t0 = time.monotonic()
+    plans = plan_pages(pages, data, options.page_format)
+    wanted = set(options.languages)
+    unknown = wanted - set(data.languages)
+    if unknown:
+        known = ", ".join(data.languages)
+        raise catalog.CatalogError(f"--language: unknown {', '.join(sorted(unknown))}; known: {known}")
+    results = options.results_dir
+    for sub in ("projects", "build", "logs"):
+        shutil.rmtree(results / sub, ignore_errors=True)
+    (results / "logs").mkdir(parents=True, exist_ok=True)
+    ids = [f"{i + 1:02d}-{_slug(p.block.page.stem)[:32]}-L{p.block.start}-{p.shown}" for i, p in enumerate(plans)]
+    outcomes: list[Outcome | None] = [None] * len(plans)
+    samples = []
+    for i, plan in enumerate(plans):
+        if not plan.runnable:
+            outcomes[i] = _skipped(plan, ids[i])
+        elif wanted and plan.language.name not in wanted:
+            outcomes[i] = _skipped(plan, ids[i], f"not selected (--language {','.join(sorted(wanted))})")
+        else:
+            samples.append(i)
+    backend_name = options.backend
+    if samples:  # a page with nothing to run needs no backend and no stub
+        backend_name = _run_samples(plans, ids, samples, outcomes, data, options, redactor, progress)
+    return DocsRun(backend_name, [str(p) for p in pages], outcomes, started, time.monotonic() - t0, results)
+
+
+def _run_samples(plans, ids, samples, outcomes, data, options, redactor, progress) -> str:
+    """Start the backend and the stub, check the samples in parallel, fill in their outcomes."""
+    results = options.results_dir
+    backend = get_backend(options.backend, **options.backend_options)
+    host = backend if isinstance(backend, LocalBackend) else LocalBackend()  # shell blocks' bash and curl
+    lock = threading.Lock()
+    try:
+        with backend.stub(results / "logs" / "stub.log") as (admin_url, client_url):
+            stub = StubControl(admin_url)
+
+            def one(i: int) -> None:
+                shell = plans[i].language.name == "shell"
+                where = (host, admin_url) if shell else (backend, client_url)
+                sample = Sample(plans[i], ids[i], data, results, stub, *where)
+                say = lambda message: _locked(lock, progress, ids[i], redactor.text(message))  # noqa: E731
+                try:
+                    outcomes[i] = sample.check(redactor, say, options.run_timeout)
+                except (StubUnavailable, catalog.CatalogError) as exc:
+                    outcomes[i] = _skipped(plans[i], ids[i])
+                    outcomes[i].verdict, outcomes[i].reason = "fail", f"harness error: {exc}"
+
+            with ThreadPoolExecutor(max_workers=max(1, options.jobs), thread_name_prefix="sample") as pool:
+                futures = [pool.submit(one, i) for i in samples]
+                try:
+                    for future in futures:
+                        future.result()
+                except BaseException:  # Ctrl-C, SIGTERM: stop the samples so the pool can end
+                    for future in futures:
+                        future.cancel()
+                    backend.close()
+                    host.close()
+                    raise
+    finally:
+        backend.close()
+        host.close()
+    return backend.name
+
+
+def _locked(lock: threading.Lock, progress: Progress, sample: str, message: str) -> None:
+    with lock:
+        progress(sample, message)
+
+
+class Sample:
+    """One runnable block: its service on the stub, its project, build, lint, run and checks."""
+
+    def __init__(
+        self, plan: Plan, sample_id: str, data: Data, results: Path, stub: StubControl, backend, base_url: str
+    ):
+        self.plan, self.id, self.data, self.stub, self.backend = plan, sample_id, data, stub, backend
+        self.lang: DocLanguage = plan.language
+        self.block = plan.block
+        self.base_url = base_url
+        self.service = re.sub(r"[^A-Za-z0-9_.-]", "-", f"docs-{sample_id}")[:63]
+        self.project_dir = results / "projects" / sample_id
+        self.build_dir = results / "build" / sample_id
+        self.log_path = results / "logs" / f"{sample_id}.log"
+        self.scenario = data.scenarios[plan.scenario]
+
+    def page_line(self, line: int) -> int:
+        """A line of the sample's file (1-based) as a line of the page."""
+        return self.block.start + line - 1
+
+    # -- steps -----------------------------------------------------------------------
+    def variables(self, redactor: Redactor) -> dict[str, str]:
+        """Set up the sample's service on the stub (auth, input) and the values the scenario names."""
+        sc = self.scenario
+        creds = self.stub.prepare(self.service, sc.stub.get("auth", "none"), sc.stub.get("input", "json"))
+        redactor.add(creds["primary_key"], creds["secondary_key"], creds["token"])
+        variables = {
+            "base_url": self.base_url,
+            "service": self.service,
+            "scoring_uri": f"{self.base_url}/api/v1/service/{self.service}/score",
+            "payloads": self.backend.payloads,
+            **creds,
+        }
+        for name, value in sc.vars.items():
+            variables[name] = catalog.render(value, variables)
+        return variables
+
+    def fill_in(self, env: dict[str, str], outcome: Outcome, redactor: Redactor) -> str:
+        """The code with its placeholders replaced by the scenario's values."""
+        found = self.plan.found or []
+        values = {kind: next((env[v] for v in names if env.get(v)), "") for kind, names in CONTRACT.items()}
+        for f in found:
+            if f.kind == "key" and not f.text.startswith("<"):
+                redactor.add(f.text)  # a real-looking token printed on the page
+            shown = {"uri": "the stub's URI", "key": "the scenario's key" if values["key"] else "nothing (no auth)"}
+            outcome.replaced.append(
+                f"line {self.block.start + f.line}: {f.text} -> {shown.get(f.kind, values[f.kind])}"
+            )
+        if not any(f.kind == "uri" for f in found):
+            outcome.notes.append(
+                "no service address found in the code (no placeholder matched): the sample gets SCORING_URI "
+                "in its environment; a page-specific address needs a pattern in --placeholders"
+            )
+        return placeholders.replace(self.block.code, found, values)
+
+    def language(self, project: Project) -> catalog.Language:
+        """The language the backend builds: its toolchains from harness/languages/, for this one sample.
+
+        Left out of the build: a step that is also a lint command (it runs as lint, after the
+        build) and a step naming a file the project does not have (another program of the
+        repository's client).  Left out of each step: the language's ``drop_args``.
+        """
+        lang = self.lang
+        if not lang.toolchain:
+            chain = catalog.Toolchain(f"{'+'.join(lang.requires)}", lang.requires, (), lang.run, install=lang.install)
+            return catalog.Language(lang.name, lang.name, project.folder, (chain,), ())
+        base = self.data.toolchains[lang.toolchain]
+        lint = {c.command for c in lang.lint}
+
+        def names_missing_file(step) -> bool:
+            files = [a for a in step if FILE_ARG.match(a)]
+            return any(not (project.folder / a).exists() for a in files)
+
+        def steps(build) -> list:
+            kept = [s for s in build if tuple(s) not in lint and not names_missing_file(s)]
+            return [[arg for arg in step if arg not in lang.drop_args] for step in kept]
+
+        local = tuple(
+            replace(t, build=tuple(tuple(s) for s in steps(t.build)), env={**t.env, **lang.env}) for t in base.local
+        )
+        docker = {}
+        for key, value in base.docker.items():
+            if key in catalog.PROFILES:
+                value = dict(value)
+                if "build" in value:
+                    value["build"] = steps(value["build"])
+                if "env" in value:
+                    value["env"] = {**value["env"], **lang.env}
+            elif key == "build":
+                value = steps(value)
+            docker[key] = value
+        docker["env"] = {**base.docker.get("env", {}), **lang.env}
+        program = lang.run_program.replace("{main_class}", project.main_class) or base.programs[DEFAULT_PROGRAM]
+        return replace(base, client=project.folder, local=local, docker=docker, programs={DEFAULT_PROGRAM: program})
+
+    def diagnostics(self, text: str, file: str) -> list[tuple[int | None, str, str]]:
+        """(page line, severity, message) of each compiler or linter message about the sample's file."""
+        if self.lang.diagnostics is None:
+            return []
+        out = []
+        name = Path(file).name
+        for m in self.lang.diagnostics.finditer(text):
+            if m.group("file") and Path(m.group("file")).name != name:
+                continue
+            groups = m.groupdict()
+            severity = (groups.get("severity") or "").lower()
+            line = self.page_line(int(m.group("line")))
+            item = (line, severity, m.group("message").strip())
+            if item not in out:
+                out.append(item)
+        return out
+
+    def lint(self, built: Built | None, project: Path, file: str, outcome: Outcome) -> None:
+        """Each lint command, where it belongs; what it says about the sample's file becomes findings."""
+        for step in self.lang.lint:
+            if step.where == "build" and built is None:
+                continue
+            words = [a for a in step.command if not a.startswith(("{", "-"))]
+            tool = " ".join(words[:2])  # "go vet", "ruff check"
+            if step.where == "host":
+                argv = catalog.render(list(step.command), {"python": sys.executable, "src": str(project)})
+                if argv[:2] == [sys.executable, "-m"] and importlib.util.find_spec(argv[2]) is None:
+                    outcome.notes.append(f"{tool} not run: not installed here (pip install {argv[2]})")
+                    continue
+                result = run_command(argv, cwd=project, env=dict(os.environ), timeout=LINT_TIMEOUT)
+            else:
+                in_docker = not isinstance(self.backend, LocalBackend)
+                variables = {
+                    "src": str(built.src),
+                    "out": str(built.src.parent / "out"),
+                    "python": "python3" if in_docker else sys.executable,
+                }
+                argv = catalog.render(list(step.command), variables)
+                result = self.backend.run(replace(built, programs={"lint": argv}), {}, LINT_TIMEOUT, "lint")
+            output = result.stdout + result.stderr
+            if result.exit_code is None and not result.killed or result.exit_code == 127:
+                outcome.notes.append(f"{tool} not run: {output.strip().splitlines()[-1] if output.strip() else ''}")
+                continue
+            found = self.diagnostics(output, file)
+            outcome.findings += [Finding(line, tool, message) for line, _, message in found]
+            if result.exit_code not in (0, None) and not found:
+                tail = " / ".join(output.strip().splitlines()[-3:])
+                outcome.findings.append(Finding(None, tool, f"exit code {result.exit_code}: {tail}"))
+
+    def extra_checks(self, entries: list[dict], written: list | None, label: str = "#1") -> list[Check]:
+        """What only a page's sample needs: the body its code writes, and that the service took it."""
+        checks = []
+        if written is not None and entries:
+            body = entries[0].get("body") or ""
+            if entries[0].get("bodyEncoding") == "base64":
+                body = ""
+            checks.append(numbers.compare(f"{label} body", written, body, self.block.start))
+        if self.scenario.expect.get("exit_code", 0) == 0 and entries:
+            response = entries[-1].get("response") or {}
+            status = response.get("status")
+            ok = isinstance(status, int) and 200 <= status < 300
+            text = (response.get("body") or "")[:200]
+            why = "" if ok else "the service did not accept what the sample sent"
+            checks.append(Check("service accepted the request", ok, "a 2xx answer", f"{status} {text}".strip(), why))
+        return checks
+
+    def check(self, redactor: Redactor, say: Callable[[str], None], run_timeout: float | None) -> Outcome:
+        t0 = time.monotonic()
+        b = self.block
+        outcome = Outcome(self.id, str(b.page), b.start, b.end, self.plan.shown, "fail", "", self.scenario.name)
+        outcome.scenario_why = self.plan.reason
+        outcome.log = str(self.log_path)
+        try:
+            return self._check(outcome, redactor, say, run_timeout)
+        finally:
+            outcome.seconds = time.monotonic() - t0
+
+    def _check(self, outcome: Outcome, redactor: Redactor, say: Callable[[str], None], run_timeout: float | None):
+        sc = self.scenario
+        variables = self.variables(redactor)
+        env = catalog.render(sc.env, variables)
+        code = self.fill_in(env, outcome, redactor)
+        project = scaffold(self.lang, code, self.project_dir, self.data.packages.get(self.lang.name, {}))
+        outcome.project, outcome.packages = str(self.project_dir), project.packages
+        outcome.notes = project.notes + outcome.notes
+        for fault in catalog.render(sc.stub.get("faults", []), variables):
+            self.stub.add_fault(self.service, fault)
+        if "jobs" in sc.stub:
+            self.stub.set_jobs(self.service, catalog.render(sc.stub["jobs"], variables))
+        say(f"building ({sc.name})")
+        built = self.build(project, outcome)
+        if built is None:
+            say(f"{outcome.verdict}: {outcome.reason}")
+            return outcome
+        self.lint(built, self.project_dir, project.file, outcome)
+        say("running")
+        run = self.backend.run(built, env, min(sc.run_timeout, run_timeout or sc.run_timeout))
+        self.stub.clear_faults(self.service)
+        entries = self.stub.journal(self.service)
+        outcome.ran, outcome.run = True, run
+        with self.log_path.open("a", encoding="utf-8") as log:
+            log.write(f"\n=== run: exit {run.exit_code}, {run.seconds:.2f} s\n")
+            log.write(f"--- stdout\n{run.stdout}--- stderr\n{run.stderr}")
+        outcome.checks = self.checks(variables, entries, run, outcome)
+        failed = [c for c in outcome.checks if not c.ok]
+        if failed:
+            names = ", ".join(c.name for c in failed[:4]) + (" ..." if len(failed) > 4 else "")
+            error = self.run_error(run, project.file)
+            outcome.verdict, outcome.reason = "fail", f"{error}; failed: {names}" if error else f"failed: {names}"
+        else:
+            outcome.verdict, outcome.reason = "pass", "sent what the scenario expects, printed the service's answer"
+        say(f"{outcome.verdict}: {outcome.reason}")
+        return outcome
+
+    def build(self, project: Project, outcome: Outcome) -> Built | None:
+        """Build with the language's toolchain; compiler warnings become findings.  None: no build
+        (the outcome says why: skipped for a missing toolchain, failed with the compiler's errors)."""
+        with self.log_path.open("w", encoding="utf-8") as log:
+            try:
+                built = self.backend.build(self.language(project), self.build_dir, log)
+            except BuildError as exc:
+                error = exc
+            else:
+                error = None
+        messages = self.diagnostics(self.log_path.read_text(encoding="utf-8"), project.file)
+        if error is None:
+            outcome.built, outcome.toolchain = True, built.toolchain.name
+            outcome.findings += [Finding(line, "compiler", msg) for line, sev, msg in messages if sev == "warning"]
+            return built
+        if error.kind == "missing-toolchain":
+            outcome.verdict, outcome.reason = "skipped", f"toolchain unavailable: {error}"
+            return None
+        outcome.built = False
+        errors = [m for m in messages if m[1] in ("error", "")] or messages
+        if errors:
+            text = "; ".join(f"page line {line}: {message}" for line, _, message in errors[:5])
+        else:
+            text = " / ".join(str(error).strip().splitlines()[-4:])
+        outcome.verdict, outcome.reason = "fail", f"does not build: {text}"
+        self.lint(None, self.project_dir, project.file, outcome)  # what can run without a build (ruff)
+        return None
+
+    def checks(self, variables: dict[str, str], entries: list[dict], run: RunResult, outcome: Outcome) -> list[Check]:
+        """The scenario's checks, with the page's own numbers instead of the scenario's JSON body."""
+        written = None
+        requests = list(self.scenario.requests)
+        if requests and "json" in requests[0].get("body", {}):
+            requests[0] = {**requests[0], "body": {}}
+            if "body" not in self.block.hints:
+                lang = self.lang
+                source = runnable(lang, placeholders.blank(self.block.code, self.plan.found or []))
+                code = numbers.strip_comments(source, lang.quotes, lang.line_comment, lang.block_comment)
+                written = numbers.literals(code)
+            else:
+                outcome.notes.append("body numbers not compared (hint body=any)")
+        checks = evaluate(replace(self.scenario, requests=tuple(requests)), variables, entries, run)
+        at = next((i for i, c in enumerate(checks) if i and not c.name.startswith("#")), len(checks))
+        checks[at:at] = self.extra_checks(entries, written)  # after the request's own checks
+        return checks
+
+    def run_error(self, run: RunResult, file: str) -> str:
+        """A failed run's own message (its last stderr line), with the page line it points at."""
+        if run.killed:
+            return f"still running after {run.seconds:.0f} s"
+        if run.exit_code == 0:
+            return ""
+        lines = [ln.strip() for ln in run.stderr.strip().splitlines() if ln.strip()]
+        if not lines:
+            lines = [ln.strip() for ln in run.stdout.strip().splitlines() if ln.strip()][-1:]
+        message = lines[-1] if lines else f"exit code {run.exit_code}"
+        if self.lang.trace:
+            pattern = self.lang.trace.replace("{file}", re.escape(Path(file).name))
+            where = dict.fromkeys(self.page_line(int(m.group("line"))) for m in re.finditer(pattern, run.stderr))
+            if where:
+                message += f" (page line{'s' if len(where) > 1 else ''} {', '.join(map(str, where))})"
+        if lines and lines[0] != message and not lines[0].startswith("Traceback") and len(lines) > 1:
+            message = f"{lines[0]} ... {message}"
+        return message[:500]

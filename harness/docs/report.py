@@ -1,0 +1,226 @@
+"""Showing a docs check: one row per code block, then the details a maintainer acts on.
+
+Like the matrix's reports (``harness/report.py``), everything works on the
+JSON form of a run (``to_json``, already redacted): the terminal table,
+``results.json``, ``junit.xml`` (one test case per block; skipped blocks as
+JUnit skips, never passes) and ``summary.md`` (also appended to
+``$GITHUB_STEP_SUMMARY``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+from dataclasses import asdict
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ..redact import Redactor
+from ..report import _failure_text, near_miss
+from .check import DocsRun, Outcome
+
+MARK = {"pass": "[green]✔ pass[/]", "fail": "[red]✘ FAIL[/]", "skipped": "[dim]– skipped[/]"}
+EMOJI = {"pass": "✅ pass", "fail": "❌ fail", "skipped": "⏭️ skipped"}
+
+
+def _sample(o: Outcome) -> dict:
+    doc = asdict(o)
+    doc["lines"] = f"{o.start}-{o.end}" if o.end > o.start else str(o.start)
+    return doc
+
+
+def to_json(run: DocsRun, redactor: Redactor) -> dict:
+    samples = [_sample(o) for o in run.outcomes]
+    counts = {v: sum(s["verdict"] == v for s in samples) for v in ("pass", "fail", "skipped")}
+    return redactor.data(
+        {
+            "kind": "docs-check",
+            "backend": run.backend,
+            "started": run.started,
+            "seconds": round(run.seconds, 3),
+            "ok": run.ok,
+            "counts": counts,
+            "pages": run.pages,
+            "samples": samples,
+        }
+    )
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else "[green]yes[/]" if value else "[red]no[/]"
+
+
+def table(doc: dict) -> Table:
+    t = Table(title=f"Docs check ({doc['backend']} backend, {doc['seconds']:.0f} s)", title_justify="left")
+    for name in ("page", "lines", "language", "scenario", "built", "ran", "lint", "verdict", "reason"):
+        t.add_column(name, overflow="fold", style="dim" if name in ("page", "scenario") else None)
+    for s in doc["samples"]:
+        t.add_row(
+            escape(Path(s["page"]).name),
+            s["lines"],
+            escape(s["language"]),
+            s["scenario"],
+            _yes_no(s["built"]),
+            _yes_no(s["ran"]),
+            str(len(s["findings"])) if s["built"] is not None else "",
+            MARK[s["verdict"]],
+            escape(s["reason"]),
+        )
+    return t
+
+
+def _ranges(lines: list[int]) -> str:
+    """[388, 389, 390, 399] -> "388-390, 399"."""
+    out: list[list[int]] = []
+    for n in sorted(set(lines)):
+        if out and n == out[-1][1] + 1:
+            out[-1][1] = n
+        else:
+            out.append([n, n])
+    return ", ".join(f"{a}-{b}" if b > a else str(a) for a, b in out)
+
+
+def grouped_findings(s: dict) -> list[str]:
+    """One line per distinct finding, with every page line it was reported at."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for f in s["findings"]:
+        groups.setdefault((f["tool"], f["message"]), []).extend([f["line"]] if f["line"] else [])
+    out = []
+    for (tool, message), lines in groups.items():
+        where = f"page line{'s' if len(lines) > 1 else ''} {_ranges(lines)}" if lines else "the sample"
+        out.append(f"{where}: {tool}: {message}")
+    return out
+
+
+def _where(s: dict) -> str:
+    return f"{s['page']}:{s['lines']} ({s['language']})"
+
+
+def print_details(doc: dict, console: Console) -> None:
+    for s in doc["samples"]:
+        if s["verdict"] == "skipped" or (s["verdict"] == "pass" and not s["findings"] and not s["notes"]):
+            continue
+        colour = "red" if s["verdict"] == "fail" else "green"
+        console.print(
+            f"\n[{colour} bold]{MARK[s['verdict']]} {escape(_where(s))}[/]  [dim]{escape(s['scenario_why'])}[/]"
+        )
+        if s["verdict"] == "fail":
+            console.print(escape(s["reason"]))
+            if s["checks"]:
+                console.print(near_miss(s))
+            run = s["run"] or {}
+            for stream in ("stdout", "stderr"):
+                text = (run.get(stream) or "").strip()
+                if text:
+                    console.print(f"[dim]{stream}:[/] " + escape(text[-800:]))
+        for finding in grouped_findings(s):
+            console.print(f"[yellow]lint[/] {escape(finding)}")
+        for note in s["notes"]:
+            console.print(f"[dim]note: {escape(note)}[/]")
+        if s["project"]:
+            console.print(f"[dim]project: {s['project']}  log: {s['log']}[/]")
+
+
+def summary_line(doc: dict) -> str:
+    c = doc["counts"]
+    return f"{c['pass']} passed, {c['fail']} failed, {c['skipped']} skipped (not programs, or not run)"
+
+
+def print_report(doc: dict, console: Console, results_path: Path | None = None) -> None:
+    console.print()
+    console.print(table(doc))
+    print_details(doc, console)
+    console.print()
+    colour = "red" if doc["counts"]["fail"] else "green"
+    console.print(f"[{colour}]{summary_line(doc)}[/]")
+    if results_path:
+        console.print(f"[dim]results: {results_path}[/]")
+
+
+# -- files for CI -----------------------------------------------------------------------
+def _findings_text(s: dict) -> str:
+    lines = [f"lint {finding}" for finding in grouped_findings(s)]
+    return "\n".join(lines + [f"note: {n}" for n in s["notes"]])
+
+
+def to_junit(doc: dict) -> str:
+    """A test suite per page, a test case per code block (classname ``docs.<page>``)."""
+    root = ET.Element("testsuites", name="docs-check", time=f"{doc['seconds']:.3f}")
+    for page in doc["pages"]:
+        samples = [s for s in doc["samples"] if s["page"] == page]
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            name=page,
+            tests=str(len(samples)),
+            failures=str(sum(s["verdict"] == "fail" for s in samples)),
+            skipped=str(sum(s["verdict"] == "skipped" for s in samples)),
+            errors="0",
+            time=f"{sum(s['seconds'] for s in samples):.3f}",
+        )
+        for s in samples:
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=f"docs.{Path(page).stem}",
+                name=f"L{s['lines']} {s['language']}",
+                time=f"{s['seconds']:.3f}",
+            )
+            if s["verdict"] == "skipped":
+                ET.SubElement(case, "skipped", message=s["reason"])
+            elif s["verdict"] == "fail":
+                failure = ET.SubElement(case, "failure", message=s["reason"])
+                failure.text = _failure_text({"message": s["reason"], "checks": s["checks"]})
+            run = s["run"] or {}
+            if s["verdict"] != "skipped":
+                out = f"{s['scenario_why']}\nlog: {s['log']}\n{_findings_text(s)}\n--- stdout\n{run.get('stdout', '')}"
+                ET.SubElement(case, "system-out").text = out
+                ET.SubElement(case, "system-err").text = run.get("stderr", "")
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(doc: dict) -> str:
+    lines = [
+        f"### Docs check ({doc['backend']} backend): {summary_line(doc)}",
+        "",
+        "| page | lines | language | scenario | built | ran | lint | verdict | reason |",
+        "| --- | --- | --- | --- | :---: | :---: | :---: | --- | --- |",
+    ]
+    yes_no = lambda v: "" if v is None else "yes" if v else "no"  # noqa: E731
+    for s in doc["samples"]:
+        lint = str(len(s["findings"])) if s["built"] is not None else ""
+        lines.append(
+            f"| {_cell(Path(s['page']).name)} | {s['lines']} | {s['language']} | {s['scenario']} | "
+            f"{yes_no(s['built'])} | {yes_no(s['ran'])} | {lint} | {EMOJI[s['verdict']]} | {_cell(s['reason'])} |"
+        )
+    for s in doc["samples"]:
+        if s["verdict"] == "fail" or s["findings"]:
+            mark = "❌" if s["verdict"] == "fail" else "⚠️"
+            text = _failure_text({"message": s["reason"], "checks": s["checks"]}) if s["verdict"] == "fail" else ""
+            text = "\n".join(t for t in (text, _findings_text(s)) if t)
+            lines += ["", f"<details><summary>{mark} {_cell(_where(s))}</summary>", ""]
+            lines += ["```", text.replace("```", "'''"), "```", "", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+def write(doc: dict, results_dir: Path) -> Path:
+    """results.json, junit.xml and summary.md; the summary also to $GITHUB_STEP_SUMMARY when set."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    path = results_dir / "results.json"
+    path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    (results_dir / "junit.xml").write_text(to_junit(doc), encoding="utf-8")
+    markdown = to_markdown(doc)
+    (results_dir / "summary.md").write_text(markdown, encoding="utf-8")
+    if os.environ.get("GITHUB_STEP_SUMMARY"):
+        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as summary:
+            summary.write(markdown)
+    return path

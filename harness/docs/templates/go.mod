@@ -1,0 +1,4 @@
+module example.com/scoring-client
+
+go 1.19
+@REQUIRES@
