@@ -84,17 +84,20 @@ def merge(docs: list[dict]) -> dict:
     }
 
 
+def _grid(doc: dict) -> list[tuple[str, list[str | None]]]:
+    """One row per scenario: its name and each language's cell status (None where it did not run)."""
+    by_lang = [{c["scenario"]: c["status"] for c in lang["cells"]} for lang in doc["languages"]]
+    return [(s["name"], [cells.get(s["name"]) for cells in by_lang]) for s in doc["scenarios"]]
+
+
 def matrix_table(doc: dict) -> Table:
+    """Scenarios down, languages across: it stays readable however many scenarios there are."""
     table = Table(title=f"Conformance ({doc['backend']} backend, {doc['seconds']:.0f} s)", title_justify="left")
-    table.add_column("language")
-    table.add_column("toolchain", style="dim")
-    for scenario in doc["scenarios"]:
-        table.add_column(scenario["name"], justify="center")
+    table.add_column("scenario")
     for lang in doc["languages"]:
-        by_name = {c["scenario"]: c for c in lang["cells"]}
-        row = [lang["title"], lang["toolchain"] or lang["status"]]
-        row += [MARK[by_name[s["name"]]["status"]] if s["name"] in by_name else "" for s in doc["scenarios"]]
-        table.add_row(*row)
+        table.add_column(f"{lang['title']}\n[dim]{lang['toolchain'] or lang['status']}[/dim]", justify="center")
+    for name, statuses in _grid(doc):
+        table.add_row(name, *(MARK[s] if s else "" for s in statuses))
     return table
 
 
@@ -201,17 +204,18 @@ def to_markdown(doc: dict) -> str:
     """The matrix as a Markdown table (for $GITHUB_STEP_SUMMARY), then the failing checks."""
     cells = [c for lang in doc["languages"] for c in lang["cells"]]
     failed = sum(c["status"] != "pass" for c in cells)
-    names = [s["name"] for s in doc["scenarios"]]
+    langs = doc["languages"]
     lines = [
         f"### Conformance ({doc['backend']} backend): {len(cells) - failed} passed, {failed} failed",
         "",
-        "| language | toolchain | " + " | ".join(names) + " |",
-        "| --- | --- |" + " :---: |" * len(names),
+        "| scenario | "
+        + " | ".join(f"{lang['title']} ({lang['toolchain'] or lang['status']})" for lang in langs)
+        + " |",
+        "| --- |" + " :---: |" * len(langs),
     ]
-    for lang in doc["languages"]:
-        by_name = {c["scenario"]: c for c in lang["cells"]}
-        marks = ["" if n not in by_name else "✅" if by_name[n]["status"] == "pass" else "❌" for n in names]
-        lines.append(f"| {lang['title']} | {lang['toolchain'] or lang['status']} | " + " | ".join(marks) + " |")
+    for name, statuses in _grid(doc):
+        marks = ["" if s is None else "✅" if s == "pass" else "❌" for s in statuses]
+        lines.append(f"| {name} | " + " | ".join(marks) + " |")
     for lang in doc["languages"]:
         for cell in lang["cells"]:
             if cell["status"] != "pass":

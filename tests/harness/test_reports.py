@@ -44,7 +44,8 @@ def test_junit_has_a_case_per_cell_with_the_diff_as_failure(harness, tmp_path, m
     assert cases["json-key"].get("classname") == "conformance.python"
     assert "log: " in cases["json-key"].find("system-out").text
     markdown = (tmp_path / "results" / "summary.md").read_text()
-    assert "| Python | python | ❌ | ❌ |" in markdown
+    assert "| scenario | Python (python) |" in markdown  # scenarios down, languages across
+    assert "| json-key | ❌ |" in markdown and "| json-no-auth | ❌ |" in markdown
     assert "❌ Python × json-key" in markdown and "#1 header Content-Type" in markdown
     assert step_summary.read_text() == "earlier step\n" + markdown
 
