@@ -110,6 +110,8 @@ def print_details(doc: dict, console: Console) -> None:
         )
         if s["verdict"] == "fail":
             console.print(escape(s["reason"]))
+            for replaced in s["replaced"]:
+                console.print(f"[dim]filled in: {escape(replaced)}[/]")
             if s["checks"]:
                 console.print(near_miss(s))
             run = s["run"] or {}
