@@ -1,5 +1,6 @@
 """The docs check for real, on this machine's toolchains: the seed page passes, broken samples fail."""
 
+import sys
 import xml.etree.ElementTree as ET
 
 from tests.docs.conftest import SEED, docs_check
@@ -142,3 +143,17 @@ def test_page_with_nothing_to_run_starts_nothing(tmp_path):
     run = docs_check("--backend", "docker", str(page), results=tmp_path / "r", env={"DOCKER_HOST": "tcp://127.0.0.1:9"})
     assert run.code == 0, run.err
     assert run.results["counts"] == {"pass": 0, "fail": 0, "skipped": 1}
+
+
+def test_a_sample_whose_toolchain_is_missing_fails_naming_what_to_install(tmp_path):
+    """Unchecked is not a pass, nor a skip a CI would wave through: the Go sample fails when Go is absent."""
+    bin_dir = tmp_path / "bin"  # a PATH with this Python and nothing else
+    bin_dir.mkdir()
+    (bin_dir / "python3").symlink_to(sys.executable)
+    run = docs_check(
+        "--backend", "local", "--language", "go", str(SEED), results=tmp_path / "r", env={"PATH": str(bin_dir)}
+    )
+    assert run.code == 1, run.out[-3000:]
+    go = run.sample(PAGE, 260)
+    assert go["verdict"] == "fail" and go["reason"].startswith("cannot be checked here: Go toolchain not found")
+    assert "apt-get install -y golang-go" in go["reason"]
