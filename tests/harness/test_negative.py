@@ -205,3 +205,27 @@ def test_a_batch_client_that_hides_a_failed_job_fails(harness):
     bad = run.failed_checks("python", "classic-bes-failed")
     assert bad["exit code"]["received"] == "0"
     assert "stderr contains" in bad and "stdout" in bad
+
+
+def test_a_classic_table_under_the_wrong_field_name_is_named(harness):
+    run = harness("-l", "python", "-s", "classic-rrs", "--client", broken("rrs-lowercase-inputs"))
+    bad = run.failed_checks("python", "classic-rrs")
+    assert "$.Inputs: missing" in bad["#1 body"]["detail"] and "$.inputs: not expected" in bad["#1 body"]["detail"]
+    # The stub refuses the table, in the classic service's own words, and the client exits non-zero.
+    assert bad["exit code"]["received"] == "1"
+    assert not any(name.startswith(("#1 header", "#1 path", "#1 query")) for name in bad)
+
+
+def test_a_client_that_turns_verification_off_fails_the_unknown_ca_scenario(harness):
+    run = harness("-l", "python", "-s", "tls", "-s", "tls-unknown-ca", "--client", broken("tls-no-verify"))
+    assert run.cell("python", "tls")["status"] == "pass"
+    bad = run.failed_checks("python", "tls-unknown-ca")
+    assert bad["requests received"]["expected"] == "0"
+    assert bad["exit code"]["received"] == "0"
+    assert "stderr matches" in bad and "stdout" in bad
+
+
+def test_the_same_client_verifying_passes_the_unknown_ca_scenario(harness):
+    """The fixture code with verification on refuses the unknown CA: the check above fails for that alone."""
+    run = harness("-l", "python", "-s", "tls", "-s", "tls-unknown-ca", "--client", broken("no-retry"))
+    assert run.code == 0, run.out
