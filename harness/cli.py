@@ -132,6 +132,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=os.cpu_count() or 1,
         help="languages built and run at once (default: CPU count)",
     )
+    run.add_argument(
+        "--scenario-jobs",
+        type=int,
+        default=4,
+        metavar="N",
+        help="scenarios run at once per language (default 4; most of a run is waiting on the stub)",
+    )
     run.add_argument("--results", type=Path, default=Path("results"), help="folder for logs and results.json")
     run.add_argument(
         "--client",
@@ -197,8 +204,9 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     languages = _with_client_overrides(catalog.load_languages(), args.client)
     chosen_langs = catalog.select(languages, _names(args.language), "language")
     chosen_scenarios = catalog.select(catalog.load_scenarios(), _names(args.scenario), "scenario")
-    if args.jobs < 1:
-        raise catalog.CatalogError("--jobs must be at least 1")
+    for option, value in (("--jobs", args.jobs), ("--scenario-jobs", args.scenario_jobs)):
+        if value < 1:
+            raise catalog.CatalogError(f"{option} must be at least 1")
     if args.run_timeout is not None:
         if args.run_timeout <= 0:
             raise catalog.CatalogError("--run-timeout must be a positive number of seconds")
@@ -233,7 +241,15 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     try:
         with progress:
             matrix = runner.run_matrix(
-                chosen_langs, chosen_scenarios, backend, results_dir, args.jobs, redactor, progress, cells
+                chosen_langs,
+                chosen_scenarios,
+                backend,
+                results_dir,
+                args.jobs,
+                redactor,
+                progress,
+                cells,
+                scenario_jobs=args.scenario_jobs,
             )
     finally:
         backend.close()

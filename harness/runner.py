@@ -70,24 +70,17 @@ class Matrix:
 Progress = Callable[[str, str, str], None]  # (language, step, message)
 
 
+_log_lock = threading.Lock()
+
+
 def service_name(language: str, scenario: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "-", f"{language}-{scenario}")[:63]
 
 
-def run_cell(
-    built: Built, scenario: Scenario, backend, stub: StubControl, client_url: str, redactor: Redactor, log
-) -> Cell:
-    lang = built.language.name
-    service = service_name(lang, scenario.name)
-    if scenario.program not in built.programs:
-        return Cell(
-            lang,
-            scenario.name,
-            "fail",
-            message=f"{built.language.title} has no {scenario.program!r} program: add its sample to "
-            f"{built.language.client.name}/ and name it in [programs] of harness/languages/{lang}.toml",
-            service=service,
-        )
+def set_up(
+    scenario: Scenario, service: str, backend, stub: StubControl, client_url: str, redactor: Redactor
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Ready the stub's service for one run of a scenario: (variables, the client's environment)."""
     creds = stub.prepare(service, scenario.stub.get("auth", "none"), scenario.stub.get("input", "json"))
     redactor.add(creds["primary_key"], creds["secondary_key"], creds["token"])
     variables = {
@@ -108,19 +101,36 @@ def run_cell(
         stub.add_fault(service, fault)
     if "jobs" in scenario.stub:
         stub.set_jobs(service, render(scenario.stub["jobs"], variables))
-    env = render(scenario.env, variables)
+    return variables, render(scenario.env, variables)
+
+
+def run_cell(
+    built: Built, scenario: Scenario, backend, stub: StubControl, client_url: str, redactor: Redactor, log
+) -> Cell:
+    lang = built.language.name
+    service = service_name(lang, scenario.name)
+    if scenario.program not in built.programs:
+        return Cell(
+            lang,
+            scenario.name,
+            "fail",
+            message=f"{built.language.title} has no {scenario.program!r} program: add its sample to "
+            f"{built.language.client.name}/ and name it in [programs] of harness/languages/{lang}.toml",
+            service=service,
+        )
+    variables, env = set_up(scenario, service, backend, stub, client_url, redactor)
     # With trust_ca, the run's CA is handed over the standard way of the language ([tls]).
     run = backend.run(built, env, scenario.run_timeout, scenario.program, scenario.trust_ca)
     stub.clear_faults(service)
     entries = stub.journal(service)
     checks = evaluate(scenario, variables, entries, run)
-    log.write(
-        redactor.text(
-            f"\n=== {scenario.name} (service {service}): exit {run.exit_code}, {run.seconds:.2f} s"
-            f"{', killed at timeout' if run.killed else ''}\n--- stdout\n{run.stdout}--- stderr\n{run.stderr}"
-        )
+    record = redactor.text(
+        f"\n=== {scenario.name} (service {service}): exit {run.exit_code}, {run.seconds:.2f} s"
+        f"{', killed at timeout' if run.killed else ''}\n--- stdout\n{run.stdout}--- stderr\n{run.stderr}"
     )
-    log.flush()
+    with _log_lock:  # one block per run, whole, when scenarios run at once
+        log.write(record)
+        log.flush()
     status = "pass" if all(c.ok for c in checks) else "fail"
     return Cell(lang, scenario.name, status, checks, run, service=service)
 
@@ -134,6 +144,7 @@ def run_language(
     results_dir: Path,
     redactor: Redactor,
     progress: Progress,
+    scenario_jobs: int = 1,
 ) -> LanguageOutcome:
     log_path = results_dir / "logs" / f"{language.name}.log"
     outcome = LanguageOutcome(language, "error", log_path=log_path)
@@ -150,14 +161,21 @@ def run_language(
         outcome.status, outcome.toolchain, outcome.build_seconds = "built", built.toolchain.name, built.seconds
         outcome.image, outcome.image_bytes = built.image, built.image_bytes
         progress(language.name, "built", f"built with {built.toolchain.name} in {built.seconds:.1f} s")
-        for scenario in scenarios:
+
+        def one(scenario: Scenario) -> Cell:
             try:
                 cell = run_cell(built, scenario, backend, stub, client_url, redactor, log)
             except (StubUnavailable, CatalogError) as exc:
                 cell = Cell(language.name, scenario.name, "fail", message=f"harness error: {exc}")
-            outcome.cells.append(cell)
             took = f" ({cell.run.seconds:.1f} s)" if cell.run else f": {cell.message}"
             progress(language.name, cell.status, f"{scenario.name}{took}")
+            return cell
+
+        # Scenarios share nothing but the built client (each has its own service
+        # on the stub), and most of a run is waiting: on Retry-After, a timeout,
+        # a batch job.  Several at once; results stay in scenario order.
+        with ThreadPoolExecutor(max_workers=max(1, scenario_jobs), thread_name_prefix=language.name) as pool:
+            outcome.cells = list(pool.map(one, scenarios))
     return outcome
 
 
@@ -170,8 +188,12 @@ def run_matrix(
     redactor: Redactor,
     progress: Progress,
     cells: dict[str, set[str]] | None = None,
+    scenario_jobs: int = 1,
 ) -> Matrix:
-    """Every language x scenario, or per language only the scenarios ``cells`` names."""
+    """Every language x scenario, or per language only the scenarios ``cells`` names.
+
+    ``jobs`` languages at once, each running ``scenario_jobs`` of its scenarios at once.
+    """
     started = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     t0 = time.monotonic()
     (results_dir / "logs").mkdir(parents=True, exist_ok=True)
@@ -198,6 +220,7 @@ def run_matrix(
                     results_dir,
                     redactor,
                     safe_progress,
+                    scenario_jobs,
                 )
                 for lang in languages
             ]

@@ -33,6 +33,7 @@ from ..catalog import DEFAULT_PROGRAM
 from ..checks import Check, RunResult, evaluate
 from ..procs import run_command
 from ..redact import Redactor
+from ..runner import set_up
 from ..stubctl import StubControl, StubUnavailable
 from . import numbers, placeholders
 from .classify import Plan, classify
@@ -211,22 +212,6 @@ class Sample:
         return self.block.start + line - 1
 
     # -- steps -----------------------------------------------------------------------
-    def variables(self, redactor: Redactor) -> dict[str, str]:
-        """Set up the sample's service on the stub (auth, input) and the values the scenario names."""
-        sc = self.scenario
-        creds = self.stub.prepare(self.service, sc.stub.get("auth", "none"), sc.stub.get("input", "json"))
-        redactor.add(creds["primary_key"], creds["secondary_key"], creds["token"])
-        variables = {
-            "base_url": self.base_url,
-            "service": self.service,
-            "scoring_uri": f"{self.base_url}/api/v1/service/{self.service}/score",
-            "payloads": self.backend.payloads,
-            **creds,
-        }
-        for name, value in sc.vars.items():
-            variables[name] = catalog.render(value, variables)
-        return variables
-
     def fill_in(self, env: dict[str, str], outcome: Outcome, redactor: Redactor) -> str:
         """The code with its placeholders replaced by the scenario's values."""
         found = self.plan.found or []
@@ -364,16 +349,12 @@ class Sample:
 
     def _check(self, outcome: Outcome, redactor: Redactor, say: Callable[[str], None], run_timeout: float | None):
         sc = self.scenario
-        variables = self.variables(redactor)
-        env = catalog.render(sc.env, variables)
+        # The sample's service on the stub (auth, input, faults, jobs) and the values the scenario names.
+        variables, env = set_up(sc, self.service, self.backend, self.stub, self.base_url, redactor)
         code = self.fill_in(env, outcome, redactor)
         project = scaffold(self.lang, code, self.project_dir, self.data.packages.get(self.lang.name, {}))
         outcome.project, outcome.packages = str(self.project_dir), project.packages
         outcome.notes = project.notes + outcome.notes
-        for fault in catalog.render(sc.stub.get("faults", []), variables):
-            self.stub.add_fault(self.service, fault)
-        if "jobs" in sc.stub:
-            self.stub.set_jobs(self.service, catalog.render(sc.stub["jobs"], variables))
         say(f"building ({sc.name})")
         built = self.build(project, outcome)
         if built is None:

@@ -113,6 +113,7 @@ def test_breaking_one_real_client_turns_only_its_cells_red(harness, tmp_path):
         (["-s", "nope"], "unknown scenario(s): nope"),
         (["--client", "go"], "--client takes LANG=DIR"),
         (["--jobs", "0"], "--jobs must be at least 1"),
+        (["--scenario-jobs", "0"], "--scenario-jobs must be at least 1"),
     ],
 )
 def test_bad_requests_are_one_line_and_exit_2(harness, args, message):

@@ -49,3 +49,22 @@ def test_a_bad_git_ref_is_one_line_and_exit_2(harness):
     run = harness("--changed-since", "no-such-ref-anywhere")
     assert run.code == 2
     assert run.err.startswith("harness: error: --changed-since no-such-ref-anywhere:") and run.err.count("\n") == 1
+
+
+def test_scenarios_run_at_once_and_results_keep_the_catalogue_order(harness, tmp_path):
+    # classic-bes polls its job for about 2 s; json-key is one quick request.
+    run = harness("-l", "python", "-s", "classic-bes,json-key", "--scenario-jobs", "2")
+    assert run.code == 0, run.out
+    assert [c["scenario"] for c in run.results["languages"][0]["cells"]] == ["classic-bes", "json-key"]
+    log = (tmp_path / "results" / "logs" / "python.log").read_text()
+    # Run at once, json-key finishes first: its block is written first, whole.
+    blocks = log.split("\n=== ")[1:]
+    assert [b.split(" ")[0] for b in blocks] == ["json-key", "classic-bes"]
+    assert all(b.count("--- stdout") == 1 and b.count("--- stderr") == 1 for b in blocks)
+
+
+def test_one_scenario_at_a_time_keeps_the_run_order(harness, tmp_path):
+    run = harness("-l", "python", "-s", "classic-bes,json-key", "--scenario-jobs", "1")
+    assert run.code == 0, run.out
+    log = (tmp_path / "results" / "logs" / "python.log").read_text()
+    assert [b.split(" ")[0] for b in log.split("\n=== ")[1:]] == ["classic-bes", "json-key"]
