@@ -1,5 +1,6 @@
 """Wall time of the whole conformance matrix: cold vs warm Docker runs, parallel
-vs one language at a time, Docker vs local toolchains, all in one sitting.
+vs one language at a time, and the harness vs a plain loop doing the same work,
+all in one sitting.
 
     nox -s bench_matrix -- --images debian     # or: python bench/matrix.py [--rounds 3] [--keep-cold]
     python bench/matrix.py --images debian --ca-bundle /etc/ssl/certs/ca-certificates.crt
@@ -7,11 +8,14 @@ vs one language at a time, Docker vs local toolchains, all in one sitting.
 "cold" removes the SDK and stub images this project built and the package
 cache volumes first (the Debian base image stays: it stands for a registry's
 copy), so it measures image builds plus every download; all other runs are
-warm.  Warm configurations are run in alternation, ``--rounds`` times each,
-and their medians compared, so drift on the machine hits all of them.
+warm.  "plain" is the floor: the same stub set-up, builds and client runs on
+the local toolchains, one after another, with nothing checked, logged or
+reported.  Warm configurations are run in alternation, ``--rounds`` times
+each, and their medians compared, so drift on the machine hits all of them.
 
-Targets (issue "Docker backend"): a warm rerun is fast (``cold / warm`` well
-above 1), and parallel languages pay off (``--jobs 1 / --jobs N`` above 1).
+Targets (issue "Docker backend"): the warm harness at most 1.2x the plain
+floor; warm at least 3x faster than cold; ``--jobs 2`` at most 0.7x
+``--jobs 1``.
 """
 
 from __future__ import annotations
@@ -28,6 +32,13 @@ from pathlib import Path
 import docker
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from harness import catalog  # noqa: E402
+from harness.backends.local import LocalBackend  # noqa: E402
+from harness.redact import Redactor  # noqa: E402
+from harness.runner import service_name, set_up  # noqa: E402
+from harness.stubctl import StubControl  # noqa: E402
 
 
 def run_matrix(*args: str) -> float:
@@ -44,6 +55,27 @@ def run_matrix(*args: str) -> float:
         tail = (proc.stdout + proc.stderr).strip().splitlines()[-15:]
         sys.exit(f"bench: `harness run {' '.join(args)}` failed (exit {proc.returncode}):\n" + "\n".join(tail))
     return seconds
+
+
+def plain() -> float:
+    """The floor: every build and run of the matrix in a plain loop, nothing checked or kept."""
+    backend = LocalBackend()
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory() as tmp, open(os.devnull, "w") as devnull:
+        (Path(tmp) / "logs").mkdir()
+        with backend.stub(Path(tmp) / "logs" / "stub.log") as (admin_url, client_url):
+            stub = StubControl(admin_url)
+            for language in catalog.load_languages().values():
+                built = backend.build(language, Path(tmp) / "build" / language.name, devnull)
+                for scenario in catalog.load_scenarios().values():
+                    service = service_name(language.name, scenario.name)
+                    _, env = set_up(scenario, service, backend, stub, client_url, Redactor())
+                    run = backend.run(built, env, scenario.run_timeout, scenario.program, scenario.trust_ca)
+                    # The floor must do the same work: each run ends the way the scenario expects.
+                    want = scenario.expect.get("exit_code", 0)
+                    if run.exit_code is None or (run.exit_code == 0 if want == "nonzero" else run.exit_code != want):
+                        sys.exit(f"bench: plain loop: {service} exited {run.exit_code}, expected {want}")
+    return time.monotonic() - start
 
 
 def make_cold(client: docker.DockerClient) -> None:
@@ -71,6 +103,8 @@ def main() -> int:
         f"docker warm, --jobs {jobs}": [*docker_args, "--jobs", str(jobs)],
         "docker warm, --jobs 1": [*docker_args, "--jobs", "1"],
         f"local, --jobs {jobs}": ["--backend", "local", "--jobs", str(jobs)],
+        "local, one at a time": ["--backend", "local", "--jobs", "1", "--scenario-jobs", "1"],
+        "plain loop (the floor)": None,
     }
     times: dict[str, list[float]] = {name: [] for name in configs}
     if not args.keep_cold:
@@ -79,20 +113,29 @@ def main() -> int:
         print(f"docker cold: {times['docker cold'][0]:.1f} s", flush=True)
     for round_ in range(args.rounds):
         for name, argv in configs.items():
-            times[name].append(run_matrix(*argv))
+            times[name].append(run_matrix(*argv) if argv else plain())
             print(f"round {round_ + 1}: {name}: {times[name][-1]:.1f} s", flush=True)
 
     median = {name: statistics.median(values) for name, values in times.items() if values}
     print(f"\nWhole matrix (every language x scenario), median of {args.rounds} warm rounds, {jobs} CPUs:")
     for name, value in median.items():
         print(f"  {name:28} {value:7.1f} s   runs: {', '.join(f'{v:.1f}' for v in times[name])}")
-    warm = median[f"docker warm, --jobs {jobs}"]
+    warm, floor = median[f"docker warm, --jobs {jobs}"], median["plain loop (the floor)"]
+
+    def ratio(label: str, value: float, target: str, ok: bool) -> None:
+        print(f"  {label:36} {value:6.2f}x   (target: {target}: {'met' if ok else 'MISSED'})")
+
     print("Ratios:")
+    ratio("docker warm / plain loop", warm / floor, "<= 1.2", warm / floor <= 1.2)
+    sequential = median["local, one at a time"] / floor
+    ratio("local one at a time / plain loop", sequential, "<= 1.2, the harness's own cost", sequential <= 1.2)
     if "docker cold" in median:
-        print(f"  cold / warm                   {median['docker cold'] / warm:6.2f}x   (target: > 1)")
-    print(f"  --jobs 1 / --jobs {jobs}            {median['docker warm, --jobs 1'] / warm:6.2f}x   (target: > 1)")
+        ratio("cold / warm", median["docker cold"] / warm, ">= 3", median["docker cold"] / warm >= 3)
+    if jobs > 1:
+        parallel = warm / median["docker warm, --jobs 1"]
+        ratio(f"--jobs {jobs} / --jobs 1", parallel, "<= 0.7", parallel <= 0.7)
     local = median[f"local, --jobs {jobs}"]
-    print(f"  docker warm / local           {warm / local:6.2f}x   (below 1: Docker is faster)")
+    print(f"  {'docker warm / local':36} {warm / local:6.2f}x   (below 1: Docker is faster)")
     return 0
 
 
