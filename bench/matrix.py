@@ -21,6 +21,7 @@ floor; warm at least 3x faster than cold; ``--jobs 2`` at most 0.7x
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
@@ -81,10 +82,12 @@ def plain() -> float:
 def make_cold(client: docker.DockerClient) -> None:
     """Remove what a warm run reuses: built SDK/stub images and the cache volumes."""
     images = client.images.list(filters={"label": "io.scoring-kit.managed=true"})
-    # Children first: the stub image is built on the Python SDK image.
-    for image in sorted(images, key=lambda i: not any(t.startswith("scoring-kit/stub") for t in i.tags)):
+    # Children first (a child is always newer than its parent): the stub image
+    # is built on the Python SDK image, and a failed build leaves untagged layers.
+    for image in sorted(images, key=lambda i: i.attrs["Created"], reverse=True):
         if not any(tag.startswith("scoring-kit/debian-base") for tag in image.tags):
-            client.images.remove(image.id, force=True)
+            with contextlib.suppress(docker.errors.NotFound):
+                client.images.remove(image.id, force=True)
     subprocess.run([sys.executable, "-m", "harness", "clean", "--volumes"], cwd=ROOT, check=True, capture_output=True)
 
 
