@@ -32,13 +32,20 @@ class Project:
     main_class: str = ""  # Java: the class whose main runs
 
 
-def _longest_prefix(name: str, table: dict[str, str]) -> str | None:
-    keys = [k for k in table if name == k or name.startswith(k + ".") or name.startswith(k + "/")]
-    return table[max(keys, key=len)] if keys else None
-
-
-def _unknown(kind: str, name: str) -> str:
-    return f"no {kind} known for import {name!r}: the build gets nothing for it (add one to harness/docs/packages.toml)"
+def _needs(project: Project, imports: list[str], table: dict[str, str], kind: str, seps: str = "./") -> list[str]:
+    """What the imports need from table (its longest key that is the import or a prefix of it
+    ending at one of seps), each once, in order; an import with no key is a note on the project."""
+    found = []
+    for name in imports:
+        keys = [k for k in table if name == k or any(name.startswith(k + sep) for sep in seps)]
+        if not keys:
+            project.notes.append(
+                f"no {kind} known for import {name!r}: the build gets nothing for it "
+                "(add one to harness/docs/packages.toml)"
+            )
+        elif (need := table[max(keys, key=len)]) not in found:
+            found.append(need)
+    return found
 
 
 def scaffold(lang: DocLanguage, code: str, folder: Path, packages: dict[str, str]) -> Project:
@@ -64,16 +71,9 @@ def _plain(lang: DocLanguage, code: str, folder: Path, packages: dict[str, str])
 # -- C# -------------------------------------------------------------------------
 def _csharp(lang: DocLanguage, code: str, folder: Path, packages: dict[str, str]) -> Project:
     project = Project(folder, lang.file)
-    refs = []
-    for ns in re.findall(r"(?m)^\s*using\s+(?:static\s+)?(?:\w+\s*=\s*)?([\w.]+)\s*;", code):
-        if ns == "System" or ns.startswith(("System.", "Microsoft.CSharp")):
-            continue
-        package = _longest_prefix(ns, packages)
-        if package is None:
-            project.notes.append(_unknown("NuGet package", ns))
-        elif package not in refs:
-            refs.append(package)
-    project.packages = refs
+    namespaces = re.findall(r"(?m)^\s*using\s+(?:static\s+)?(?:\w+\s*=\s*)?([\w.]+)\s*;", code)
+    framework = [ns for ns in namespaces if ns != "System" and not ns.startswith(("System.", "Microsoft.CSharp"))]
+    project.packages = refs = _needs(project, framework, packages, "NuGet package")
     lines = []
     for ref in refs:
         name, _, version = ref.partition(":")
@@ -93,19 +93,9 @@ def go_imports(code: str) -> list[str]:
 
 def _go(lang: DocLanguage, code: str, folder: Path, packages: dict[str, str]) -> Project:
     project = Project(folder, lang.file)
-    requires = []
-    for path in go_imports(code):
-        if "." not in path.split("/")[0]:
-            continue  # the standard library
-        keys = [k for k in packages if path == k or path.startswith(k + "/")]
-        if not keys:
-            project.notes.append(_unknown("module", path))
-            continue
-        module = max(keys, key=len)
-        line = f"require {module} {packages[module]}"
-        if line not in requires:
-            requires.append(line)
-    project.packages = [r.removeprefix("require ") for r in requires]
+    modules = [path for path in go_imports(code) if "." in path.split("/")[0]]  # not the standard library
+    project.packages = _needs(project, modules, {k: f"{k} {v}" for k, v in packages.items()}, "module", "/")
+    requires = [f"require {module}" for module in project.packages]
     text = (TEMPLATES / "go.mod").read_text(encoding="utf-8").replace("@REQUIRES@", "\n".join(requires))
     (folder / "go.mod").write_text(text.rstrip("\n") + "\n", encoding="utf-8")
     return project
@@ -130,16 +120,9 @@ def _java(lang: DocLanguage, code: str, folder: Path, packages: dict[str, str]) 
     package_path = "/".join(main_class.split(".")[:-1])
     file = lang.file.replace("{class}", f"{package_path}/{file_class}" if package_path else file_class)
     project = Project(folder, file, main_class=main_class)
-    coords = []
-    for name in re.findall(r"(?m)^\s*import\s+(?:static\s+)?([\w.]+?)(?:\.\*)?\s*;", code):
-        if name.startswith(JDK_PACKAGES):
-            continue
-        coordinate = _longest_prefix(name, packages)
-        if coordinate is None:
-            project.notes.append(_unknown("Maven artifact", name))
-        elif coordinate not in coords:
-            coords.append(coordinate)
-    project.packages = coords
+    imports = re.findall(r"(?m)^\s*import\s+(?:static\s+)?([\w.]+?)(?:\.\*)?\s*;", code)
+    libraries = [name for name in imports if not name.startswith(JDK_PACKAGES)]
+    project.packages = coords = _needs(project, libraries, packages, "Maven artifact")
     deps = []
     for coordinate in coords:
         group, artifact, version = coordinate.split(":")
@@ -172,15 +155,8 @@ def python_imports(code: str) -> list[str]:
 
 def _python(lang: DocLanguage, code: str, folder: Path, packages: dict[str, str]) -> Project:
     project = Project(folder, lang.file)
-    requirements = []
-    for name in python_imports(code):
-        if name in sys.stdlib_module_names:
-            continue
-        if name in packages:
-            requirements.append(packages[name])
-        else:
-            project.notes.append(_unknown("package", name))
-    project.packages = list(dict.fromkeys(requirements))
+    modules = [name for name in python_imports(code) if name not in sys.stdlib_module_names]
+    project.packages = _needs(project, modules, packages, "package", seps="")  # top-level names: exact
     (folder / "requirements.txt").write_text("".join(f"{r}\n" for r in project.packages), encoding="utf-8")
     return project
 
