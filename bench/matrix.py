@@ -38,7 +38,8 @@ sys.path.insert(0, str(ROOT))
 from harness import catalog  # noqa: E402
 from harness.backends.local import LocalBackend  # noqa: E402
 from harness.redact import Redactor  # noqa: E402
-from harness.runner import service_name, set_up  # noqa: E402
+from harness.plan import service_name  # noqa: E402
+from harness.runner import set_up  # noqa: E402
 from harness.stubctl import StubControl  # noqa: E402
 
 
@@ -70,10 +71,10 @@ def plain() -> float:
                 built = backend.build(language, Path(tmp) / "build" / language.name, devnull)
                 for scenario in catalog.load_scenarios().values():
                     service = service_name(language.name, scenario.name)
-                    _, env = set_up(scenario, service, backend, stub, client_url, Redactor())
-                    run = backend.run(built, env, scenario.run_timeout, scenario.program, scenario.trust_ca)
+                    plan = set_up(scenario, service, backend, stub, client_url, Redactor())
+                    run = backend.run(built, plan.env, plan.run_timeout, plan.program, plan.trust_ca)
                     # The floor must do the same work: each run ends the way the scenario expects.
-                    want = scenario.expect.get("exit_code", 0)
+                    want = plan.expect.exit_code
                     if run.exit_code is None or (run.exit_code == 0 if want == "nonzero" else run.exit_code != want):
                         sys.exit(f"bench: plain loop: {service} exited {run.exit_code}, expected {want}")
     return time.monotonic() - start

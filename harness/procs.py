@@ -8,7 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from .checks import RunResult
+from .backends.base import RunResult
 
 _running: set[subprocess.Popen] = set()
 

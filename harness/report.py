@@ -1,236 +1,160 @@
-"""Showing results: the language x scenario table, near-miss details, results.json.
+"""The language comparison report: what a team reads to pick a client language.
 
-Everything here works on the JSON form of a run (``to_json``), already
-redacted, so a live run, ``python -m harness summary`` over saved files and
-CI reports all show the same thing.
+Per language: scenarios passed, lines of code of the sample, its third-party
+dependencies, build time of the first run and of later runs, the median run
+time of the ``json-key`` scenario, and the SDK image's size (Docker backend).
+From one or more saved runs (``results.json``, oldest first: with several,
+a language's first build counts as cold, the median of its others as warm;
+files of different languages, as CI's per-language jobs write, combine), as a
+self-contained HTML page with plotly charts and as a Markdown table.
+
+    python -m harness report results/results.json [later/results.json ...] --html report.html
 """
 
 from __future__ import annotations
 
-import json
-import os
-import xml.etree.ElementTree as ET
-from dataclasses import asdict
+import html
+import re
+import statistics
 from pathlib import Path
 
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+import plotly.graph_objects as go
 
-from .redact import Redactor
-from .runner import Cell, Matrix
+from .catalog import Language, load_languages
 
-MARK = {"pass": "[green]✔ pass[/]", "fail": "[red]✘ FAIL[/]"}
+RUN_SCENARIO = "json-key"
 
 
-def to_json(matrix: Matrix, redactor: Redactor) -> dict:
-    def cell(c: Cell) -> dict:
-        return {
-            "language": c.language,
-            "scenario": c.scenario,
-            "status": c.status,
-            "service": c.service,
-            "message": c.message,
-            "checks": [k.to_json() for k in c.checks],
-            "run": asdict(c.run) if c.run else None,
-        }
-
-    return redactor.data(
-        {
-            "backend": matrix.backend,
-            "started": matrix.started,
-            "seconds": round(matrix.seconds, 3),
-            "ok": matrix.ok,
-            "scenarios": [{"name": s.name, "summary": s.summary} for s in matrix.scenarios],
-            "languages": [
-                {
-                    "name": o.language.name,
-                    "title": o.language.title,
-                    "status": o.status,
-                    "toolchain": o.toolchain,
-                    "message": o.message,
-                    "log": str(o.log_path),
-                    "build_seconds": round(o.build_seconds, 3),
-                    "image": o.image,
-                    "image_bytes": o.image_bytes,
-                    "cells": [cell(c) for c in o.cells],
-                }
-                for o in matrix.languages
-            ],
-        }
-    )
+def lines_of_code(language: Language) -> int:
+    """Non-blank lines that are not only a comment, over the sample's source files."""
+    count = 0
+    for pattern in language.sources:
+        for path in sorted(language.client.glob(pattern)):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                text = line.strip()
+                if text and not text.startswith(("//", "#", "/*", "*")):
+                    count += 1
+    return count
 
 
-def write_json(doc: dict, results_dir: Path) -> Path:
-    path = results_dir / "results.json"
-    path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    return path
+def dependencies(language: Language) -> list[str]:
+    if not language.dependencies:
+        return []
+    file, pattern = language.dependencies
+    path = language.client / file
+    return sorted(set(re.findall(pattern, path.read_text(encoding="utf-8")))) if path.is_file() else []
 
 
-def merge(docs: list[dict]) -> dict:
-    """Several runs' results (e.g. one per language) as one matrix."""
-    scenarios: dict[str, dict] = {}
-    for doc in docs:
-        for s in doc["scenarios"]:
-            scenarios.setdefault(s["name"], s)
-    languages = [lang for doc in docs for lang in doc["languages"]]
-    return {
-        "backend": ", ".join(sorted({d["backend"] for d in docs})),
-        "started": min(d["started"] for d in docs),
-        "seconds": round(sum(d["seconds"] for d in docs), 3),
-        "ok": all(d["ok"] for d in docs),
-        "scenarios": list(scenarios.values()),
-        "languages": languages,
-    }
+def rows(docs: list[dict], languages: dict[str, Language]) -> list[dict]:
+    """One row per language, from the last run that has it, with figures from all runs that do.
 
-
-def _grid(doc: dict) -> list[tuple[str, list[str | None]]]:
-    """One row per scenario: its name and each language's cell status (None where it did not run)."""
-    by_lang = [{c["scenario"]: c["status"] for c in lang["cells"]} for lang in doc["languages"]]
-    return [(s["name"], [cells.get(s["name"]) for cells in by_lang]) for s in doc["scenarios"]]
-
-
-def matrix_table(doc: dict) -> Table:
-    """Scenarios down, languages across: it stays readable however many scenarios there are."""
-    table = Table(title=f"Conformance ({doc['backend']} backend, {doc['seconds']:.0f} s)", title_justify="left")
-    table.add_column("scenario")
-    for lang in doc["languages"]:
-        table.add_column(f"{lang['title']}\n[dim]{lang['toolchain'] or lang['status']}[/dim]", justify="center")
-    for name, statuses in _grid(doc):
-        table.add_row(name, *(MARK[s] if s else "" for s in statuses))
-    return table
-
-
-def near_miss(cell: dict) -> Table:
-    """All checks of a failed cell, failing ones marked, WireMock-style."""
-    table = Table(box=None, pad_edge=False)
-    table.add_column("", width=2)
-    table.add_column("check", style="bold")
-    table.add_column("expected", overflow="fold")
-    table.add_column("received", overflow="fold")
-    for check in cell["checks"]:
-        received = escape(check["received"])
-        if not check["ok"] and check["detail"]:
-            received += f"\n[red]{escape(check['detail'])}[/]"
-        table.add_row(
-            "[green]✔[/]" if check["ok"] else "[red]✘[/]", escape(check["name"]), escape(check["expected"]), received
-        )
-    return table
-
-
-def print_details(doc: dict, console: Console) -> None:
-    for lang in doc["languages"]:
-        if lang["status"] != "built":
-            console.print(f"\n[red bold]{escape(lang['title'])}: {lang['status']}[/]")
-            console.print(escape(lang["message"]))
-            continue
-        for cell in lang["cells"]:
-            if cell["status"] == "pass":
-                continue
-            console.print(
-                f"\n[red bold]✘ {escape(lang['title'])} × {cell['scenario']}[/]  [dim](service {cell['service']})[/]"
-            )
-            if cell["message"]:
-                console.print(escape(cell["message"]))
-            console.print(near_miss(cell))
-            stderr = (cell["run"] or {}).get("stderr", "").strip()
-            if stderr:
-                console.print("[dim]client stderr:[/] " + escape(stderr[-600:]))
-
-
-def print_summary(doc: dict, console: Console) -> None:
-    cells = [c for lang in doc["languages"] for c in lang["cells"]]
-    failed = sum(c["status"] != "pass" for c in cells)
-    console.print()
-    console.print(matrix_table(doc))
-    for lang in doc["languages"]:
-        console.print(f"[dim]log {lang['name']}: {lang['log']}[/]")
-    word = "[green]all passed[/]" if doc["ok"] and not failed else f"[red]{failed} of {len(cells)} failed[/]"
-    console.print(f"{len(cells) - failed} passed, {failed} failed: {word}")
-
-
-def print_report(doc: dict, console: Console, results_path: Path | None = None) -> None:
-    print_details(doc, console)
-    print_summary(doc, console)
-    if results_path:
-        console.print(f"[dim]results: {results_path}[/]")
-
-
-# -- files for CI: JUnit XML and a Markdown summary -----------------------------
-
-
-def _failure_text(cell: dict) -> str:
-    """A failed cell as plain text: the message, then each failing check's expected vs received."""
-    lines = [cell["message"]] if cell["message"] else []
-    for check in cell["checks"]:
-        if not check["ok"]:
-            lines += [f"✘ {check['name']}", f"  expected: {check['expected']}", f"  received: {check['received']}"]
-            lines += [f"  {line}" for line in check["detail"].splitlines()] if check["detail"] else []
-    return "\n".join(lines)
-
-
-def to_junit(doc: dict) -> str:
-    """JUnit XML: a test suite per language, a test case per scenario (classname ``conformance.<language>``)."""
-    root = ET.Element("testsuites", name="conformance", time=f"{doc['seconds']:.3f}")
-    for lang in doc["languages"]:
+    So both work: several runs of the whole matrix, and one file per language (CI's jobs).
+    """
+    out = []
+    names = list(dict.fromkeys(x["name"] for d in docs for x in d["languages"]))
+    for name in names:
+        present = [x for d in docs for x in d["languages"] if x["name"] == name]
+        lang = present[-1]
+        runs = [r for r in present if r["status"] == "built"]
         cells = lang["cells"]
-        failures = sum(c["status"] != "pass" for c in cells)
-        suite = ET.SubElement(
-            root, "testsuite", name=lang["title"], tests=str(len(cells)), failures=str(failures), errors="0"
+        times = [c["run"]["seconds"] for r in runs for c in r["cells"] if c["scenario"] == RUN_SCENARIO and c["run"]]
+        known = languages.get(lang["name"])
+        out.append(
+            {
+                "name": lang["name"],
+                "title": lang["title"],
+                "toolchain": lang["toolchain"] or lang["status"],
+                "passed": sum(c["status"] == "pass" for c in cells),
+                "scenarios": len(cells),
+                "loc": lines_of_code(known) if known else None,
+                "dependencies": dependencies(known) if known else [],
+                "cold_build": runs[0]["build_seconds"] if runs else None,
+                "warm_build": statistics.median(r["build_seconds"] for r in runs[1:]) if len(runs) > 1 else None,
+                "run_median": statistics.median(times) if times else None,
+                "runs": len(times),
+                "image": lang.get("image", ""),
+                "image_mb": round(lang["image_bytes"] / 1e6) if lang.get("image_bytes") else None,
+            }
         )
-        suite.set("time", f"{lang['build_seconds'] + sum((c['run'] or {}).get('seconds', 0) for c in cells):.3f}")
-        ET.SubElement(ET.SubElement(suite, "properties"), "property", name="toolchain", value=lang["toolchain"])
-        for cell in cells:
-            run = cell["run"] or {}
-            case = ET.SubElement(
-                suite,
-                "testcase",
-                classname=f"conformance.{lang['name']}",
-                name=cell["scenario"],
-                time=f"{run.get('seconds', 0):.3f}",
-            )
-            if cell["status"] != "pass":
-                text = _failure_text(cell)
-                failure = ET.SubElement(case, "failure", message=text.splitlines()[0] if text else "failed")
-                failure.text = text
-            out = f"log: {lang['log']}\n--- stdout\n{run.get('stdout', '')}"
-            ET.SubElement(case, "system-out").text = out
-            ET.SubElement(case, "system-err").text = run.get("stderr", "")
-    ET.indent(root)
-    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    return out
 
 
-def to_markdown(doc: dict) -> str:
-    """The matrix as a Markdown table (for $GITHUB_STEP_SUMMARY), then the failing checks."""
-    cells = [c for lang in doc["languages"] for c in lang["cells"]]
-    failed = sum(c["status"] != "pass" for c in cells)
-    langs = doc["languages"]
-    lines = [
-        f"### Conformance ({doc['backend']} backend): {len(cells) - failed} passed, {failed} failed",
-        "",
-        "| scenario | "
-        + " | ".join(f"{lang['title']} ({lang['toolchain'] or lang['status']})" for lang in langs)
-        + " |",
-        "| --- |" + " :---: |" * len(langs),
-    ]
-    for name, statuses in _grid(doc):
-        marks = ["" if s is None else "✅" if s == "pass" else "❌" for s in statuses]
-        lines.append(f"| {name} | " + " | ".join(marks) + " |")
-    for lang in doc["languages"]:
-        for cell in lang["cells"]:
-            if cell["status"] != "pass":
-                lines += ["", f"<details><summary>❌ {lang['title']} × {cell['scenario']}</summary>", ""]
-                lines += ["```", _failure_text(cell).replace("```", "'''"), "```", "", "</details>"]
+def _fmt(value, unit: str = "") -> str:
+    if value is None:
+        return "–"
+    return f"{value:.2f}{unit}" if isinstance(value, float) else f"{value}{unit}"
+
+
+COLUMNS = [
+    ("language", lambda r: r["title"]),
+    ("scenarios passed", lambda r: f"{r['passed']}/{r['scenarios']}"),
+    ("lines of code", lambda r: _fmt(r["loc"])),
+    ("third-party dependencies", lambda r: ", ".join(r["dependencies"]) or "none"),
+    ("build, first run", lambda r: _fmt(r["cold_build"], " s")),
+    ("build, later runs", lambda r: _fmt(r["warm_build"], " s")),
+    (f"{RUN_SCENARIO} run (median)", lambda r: _fmt(r["run_median"], " s") + f" of {r['runs']}"),
+    ("SDK image", lambda r: _fmt(r["image_mb"], " MB")),
+    ("toolchain", lambda r: r["toolchain"]),
+]
+
+
+def to_markdown(table: list[dict]) -> str:
+    lines = ["| " + " | ".join(name for name, _ in COLUMNS) + " |", "|" + " --- |" * len(COLUMNS)]
+    lines += ["| " + " | ".join(cell(r) for _, cell in COLUMNS) + " |" for r in table]
     return "\n".join(lines) + "\n"
 
 
-def write_ci_files(doc: dict, results_dir: Path) -> list[Path]:
-    """junit.xml and summary.md in the results folder; the summary also to $GITHUB_STEP_SUMMARY when set."""
-    results_dir.mkdir(parents=True, exist_ok=True)
-    junit, markdown = results_dir / "junit.xml", results_dir / "summary.md"
-    junit.write_text(to_junit(doc), encoding="utf-8")
-    markdown.write_text(to_markdown(doc), encoding="utf-8")
-    if os.environ.get("GITHUB_STEP_SUMMARY"):
-        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as summary:
-            summary.write(to_markdown(doc))
-    return [junit, markdown]
+def _chart(title: str, table: list[dict], series: dict[str, str], unit: str) -> go.Figure:
+    fig = go.Figure()
+    for label, key in series.items():
+        fig.add_bar(name=label, x=[r["title"] for r in table], y=[r[key] for r in table])
+    fig.update_layout(title=title, yaxis_title=unit, barmode="group", height=320, margin=dict(t=50, b=40))
+    return fig
+
+
+def to_html(table: list[dict], backend: str) -> str:
+    """A self-contained page (plotly.js inline): the table, then one chart per measure."""
+    charts = [
+        _chart("Lines of code of the sample", table, {"lines": "loc"}, "lines"),
+        _chart("Build time", table, {"first run": "cold_build", "later runs": "warm_build"}, "seconds"),
+        _chart(f"Run time of {RUN_SCENARIO} (median)", table, {"median": "run_median"}, "seconds"),
+        _chart("SDK image size", table, {"size": "image_mb"}, "MB"),
+    ]
+    parts = [
+        fig.to_html(full_html=False, include_plotlyjs=(i == 0), div_id=f"chart-{i}") for i, fig in enumerate(charts)
+    ]
+    head = "".join(f"<th>{html.escape(name)}</th>" for name, _ in COLUMNS)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(cell(r))}</td>" for _, cell in COLUMNS) + "</tr>" for r in table)
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Client languages compared</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}}
+table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}</style></head>
+<body><h1>Client languages compared</h1>
+<p>Backend: {html.escape(backend)}. Build "first run" is the first results file given, "later runs" the
+median of the others; run time is the {RUN_SCENARIO} scenario's, median over all runs given.</p>
+<table id="comparison"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>
+{"".join(parts)}
+</body></html>
+"""
+
+
+def command(args, console) -> int:
+    """``python -m harness report FILE...``: the comparison page over saved matrix results."""
+    from .summary import read_results
+
+    docs = read_results(args.files)
+    out = args.out or args.files[-1].parent
+    out.mkdir(parents=True, exist_ok=True)
+    for path in write(docs, load_languages(), out):
+        console.print(f"wrote {path}")
+    return 0
+
+
+def write(docs: list[dict], languages: dict[str, Language], folder: Path) -> list[Path]:
+    """comparison.html and comparison.md in folder."""
+    table = rows(docs, languages)
+    page, markdown = folder / "comparison.html", folder / "comparison.md"
+    backends = ", ".join(dict.fromkeys(d["backend"] for d in docs))
+    page.write_text(to_html(table, backends), encoding="utf-8")
+    markdown.write_text(to_markdown(table), encoding="utf-8")
+    return [page, markdown]

@@ -48,8 +48,8 @@ class StubControl:
         """Reset a service, set its auth and input modes, and return its credentials."""
         self._call("DELETE", f"/services/{service}")
         if input_mode != "json":
-            self._call("PUT", f"/services/{service}/input", json={"mode": input_mode})
-        described = self._call("PUT", f"/services/{service}/auth", json={"mode": auth})["auth"]
+            self._call("PUT", f"/services/{service}/input", json={"mode": str(input_mode)})
+        described = self._call("PUT", f"/services/{service}/auth", json={"mode": str(auth)})["auth"]
         creds = {
             "primary_key": described.get("primaryKey", ""),
             "secondary_key": described.get("secondaryKey", ""),
@@ -58,6 +58,13 @@ class StubControl:
         if auth == "token":
             creds["token"] = self._call("POST", f"/services/{service}/token")["accessToken"]
         return creds
+
+    def apply(self, plan) -> None:
+        """The faults and batch-job settings of a cell's plan (``plan.CellPlan``) on its service."""
+        for fault in plan.stub.faults:
+            self.add_fault(plan.service, fault)
+        if plan.stub.jobs is not None:
+            self.set_jobs(plan.service, plan.stub.jobs)
 
     def add_fault(self, service: str, fault: dict) -> None:
         self._call("POST", f"/services/{service}/faults", json=fault)

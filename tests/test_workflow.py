@@ -45,4 +45,4 @@ def test_the_matrix_has_every_language():
     listed = [name.strip() for name in line.split("[", 1)[1].rstrip("]").split(",")]
     assert sorted(listed) == sorted(catalog.load_languages()), "add the new language to the workflow's matrix"
     assert "fail-fast: false" in text
-    assert "nox -s \"conformance(language='${{ matrix.language }}')\"" in text
+    assert 'nox -s conformance -- --language "${{ matrix.language }}"' in text

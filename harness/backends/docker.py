@@ -26,11 +26,22 @@ import docker
 import docker.errors
 import requests
 
-from ..catalog import DEFAULT_PROGRAM, HERE, Language, docker_toolchain, render
-from ..checks import RunResult
+from ..catalog import DEFAULT_PROGRAM, HERE, Language, docker_toolchain
 from ..stubctl import StubControl, StubUnavailable
 from ..tls import RunCertificates, TlsEndpoints
-from . import BackendUnavailable, BuildError, Built, program_commands, record_step, stage_client, tls_steps
+from .base import (
+    BackendOptions,
+    BackendUnavailable,
+    BuildError,
+    Built,
+    RunResult,
+    build_commands,
+    check_options,
+    program_commands,
+    record_step,
+    stage_client,
+    tls_steps,
+)
 from .docker_images import ImageError, Images
 
 LABEL = "io.scoring-kit"
@@ -56,6 +67,28 @@ def connect(timeout: int = BUILD_TIMEOUT + 120) -> docker.DockerClient:
             "(e.g. apt-get install docker.io && dockerd &), or use --backend local"
         ) from None
     return client
+
+
+REGISTRY_PROBE = "https://registry-1.docker.io/v2/"  # answers 401 to anyone when reachable
+HOST_CA_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem")
+
+
+def choose_profile(images: str, log) -> str:
+    """``auto``: the official SDK images where a container registry answers, else the registry-free ones."""
+    if images != "auto":
+        return images
+    try:
+        requests.get(REGISTRY_PROBE, timeout=5)
+    except requests.RequestException as exc:
+        log(f"images: debian (registry-free): no container registry answers ({type(exc).__name__})")
+        return "debian"
+    log("images: official (a container registry answers)")
+    return "official"
+
+
+def host_ca_bundle() -> Path | None:
+    """What the host trusts, for every image to trust too (a TLS-inspecting proxy needs it)."""
+    return next((Path(p) for p in HOST_CA_BUNDLES if Path(p).is_file()), None)
 
 
 def _alive(pid: str, host: str) -> bool:
@@ -97,17 +130,15 @@ def clean(client: docker.DockerClient, only_dead: bool = False, volumes: bool = 
 class DockerBackend:
     name = "docker"
     payloads = "/payloads"  # harness/payloads, mounted read-only in every client container
+    python = "python3"
+    OPTIONS = {"images", "ca_bundle", "cache_dir", "offline"}
 
-    def __init__(
-        self,
-        images: str = "official",
-        ca_bundle: Path | None = None,
-        log=None,
-        offline: bool = False,
-        cache_dir: Path | None = None,
-        **_: object,
-    ) -> None:
+    def __init__(self, options: BackendOptions | None = None) -> None:
+        options = options or BackendOptions()
+        check_options("docker", options, self.OPTIONS)
+        offline, cache_dir, log = options.offline, options.cache_dir, options.log
         self.client = connect()
+        images, ca_bundle = choose_profile(options.images, log), options.ca_bundle or host_ca_bundle()
         self.session = uuid.uuid4().hex[:10]
         self.labels = {MANAGED: "true", SESSION: self.session, PID: str(os.getpid()), HOST: socket.gethostname()}
         self.log = log or (lambda message: None)
@@ -231,7 +262,7 @@ class DockerBackend:
             raise BuildError("missing-toolchain", str(exc)) from None
         # The client folder as a reader has it (links resolved, no stale build outputs), read-only.
         volumes = {
-            str(stage_client(language.client, build_dir)): {"bind": "/src", "mode": "ro"},
+            str(stage_client(language, build_dir)): {"bind": "/src", "mode": "ro"},
             str(HERE / "payloads"): {"bind": self.payloads, "mode": "ro"},
         }
         if self.certs:
@@ -260,7 +291,7 @@ class DockerBackend:
         start = time.monotonic()
         # A writable copy of the read-only client folder, then the build steps in it.
         steps = [("/work", ["sh", "-c", "rm -rf /work/src /work/out && mkdir -p /work/out && cp -a /src /work/src"])]
-        steps += [("/work/src", render(list(c), variables)) for c in toolchain.build]
+        steps += [("/work/src", argv) for argv in build_commands(language, toolchain, variables)]
         prepare, tls = tls_steps(language, toolchain, variables)
         steps += [("/work/src", argv) for argv in prepare]
         for workdir, argv in steps:
@@ -285,3 +316,6 @@ class DockerBackend:
     ) -> RunResult:
         env = {**(built.tls_env if trust_ca else {}), **env}
         return self._exec(built.handle, built.argv(program, trust_ca), env, str(built.src), timeout)
+
+    def execute(self, built: Built, argv: list[str], timeout: float) -> RunResult:
+        return self._exec(built.handle, argv, {}, str(built.src), timeout)

@@ -12,41 +12,31 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from ..catalog import DEFAULT_PROGRAM, HERE, ROOT, Language, Toolchain, render
-from ..checks import RunResult
+from ..catalog import DEFAULT_PROGRAM, HERE, ROOT, Language, Toolchain
 from ..procs import kill_all, run_command
 from ..stubctl import StubControl, StubUnavailable
 from ..tls import RunCertificates, TlsEndpoints
-from . import BuildError, Built, program_commands, record_step, stage_client, tls_steps
-
-BUILD_TIMEOUT = 900.0
-# What a client run inherits from the harness's environment.  Proxies are left
-# out on purpose (the stub is local), and so is anything SCORING_*.
-PASS_THROUGH = (
-    "PATH",
-    "HOME",
-    "USER",
-    "LANG",
-    "LC_ALL",
-    "LC_CTYPE",
-    "TMPDIR",
-    "SYSTEMROOT",
-    "JAVA_HOME",
-    "GOROOT",
-    "GOPATH",
-    "GOCACHE",
-    "GOMODCACHE",
-    "DOTNET_ROOT",
-    "DOTNET_CLI_HOME",
-    "MONO_PATH",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "REQUESTS_CA_BUNDLE",
+from .base import (
+    BackendOptions,
+    BuildError,
+    Built,
+    RunResult,
+    build_commands,
+    check_options,
+    program_commands,
+    record_step,
+    stage_client,
+    tls_steps,
 )
 
+BUILD_TIMEOUT = 900.0
+# What every local run inherits from the harness's environment; each language adds its own (pass_env).
+# Proxies are left out on purpose (the stub is local), and so is anything SCORING_*.
+BASICS = ("PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "SYSTEMROOT", "SSL_CERT_FILE", "SSL_CERT_DIR")
 
-def client_env(extra: dict[str, str]) -> dict[str, str]:
-    env = {k: os.environ[k] for k in PASS_THROUGH if k in os.environ}
+
+def client_env(language: Language, extra: dict[str, str]) -> dict[str, str]:
+    env = {k: os.environ[k] for k in (*BASICS, *language.pass_env) if k in os.environ}
     env.update(extra)
     return env
 
@@ -54,8 +44,10 @@ def client_env(extra: dict[str, str]) -> dict[str, str]:
 class LocalBackend:
     name = "local"
     payloads = str(HERE / "payloads")  # files a scenario hands to clients ({payloads})
+    python = sys.executable
 
-    def __init__(self, **_: object) -> None:
+    def __init__(self, options: BackendOptions | None = None) -> None:
+        check_options(self.name, options or BackendOptions(), supported=set())
         self.tls: TlsEndpoints | None = None
 
     def close(self) -> None:
@@ -123,7 +115,7 @@ class LocalBackend:
 
     def build(self, language: Language, build_dir: Path, log: TextIO) -> Built:
         toolchain = self.toolchain(language)
-        src, out = stage_client(language.client, build_dir), build_dir / "out"
+        src, out = stage_client(language, build_dir), build_dir / "out"
         out.mkdir(parents=True)
         variables = {"src": str(src), "out": str(out), "python": sys.executable}
         if self.tls:
@@ -131,7 +123,7 @@ class LocalBackend:
         env = {**os.environ, **toolchain.env}
         start = time.monotonic()
         prepare, tls = tls_steps(language, toolchain, variables)
-        for argv in [render(list(c), variables) for c in toolchain.build] + prepare:
+        for argv in build_commands(language, toolchain, variables) + prepare:
             log.write(f"$ {' '.join(argv)}\n")
             result = run_command(argv, cwd=src, env=env, timeout=BUILD_TIMEOUT)
             record_step(log, argv, result)
@@ -148,5 +140,8 @@ class LocalBackend:
     def run(
         self, built: Built, env: dict[str, str], timeout: float, program: str = DEFAULT_PROGRAM, trust_ca: bool = False
     ) -> RunResult:
-        env = client_env({**built.env, **(built.tls_env if trust_ca else {}), **env})
+        env = client_env(built.language, {**built.env, **(built.tls_env if trust_ca else {}), **env})
         return run_command(built.argv(program, trust_ca), cwd=built.src, env=env, timeout=timeout)
+
+    def execute(self, built: Built, argv: list[str], timeout: float) -> RunResult:
+        return run_command(argv, cwd=built.src, env=client_env(built.language, built.env), timeout=timeout)

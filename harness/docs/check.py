@@ -19,89 +19,34 @@ import os
 import re
 import shutil
 import sys
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 from .. import catalog
-from ..backends import BuildError, Built, get_backend
-from ..backends.local import LocalBackend
+from ..backends import BuildError, Built, RunResult, get_backend
 from ..catalog import DEFAULT_PROGRAM
-from ..checks import Check, RunResult, evaluate
+from ..checks import evaluate
+from ..engine import Engine
+from ..plan import CellPlan
 from ..procs import run_command
 from ..redact import Redactor
+from ..results import Check, Status
 from ..runner import set_up
+from ..scenario import Body, BodyKind
 from ..stubctl import StubControl, StubUnavailable
 from . import numbers, placeholders
 from .classify import Plan, classify
 from .data import CONTRACT, Data, DocLanguage
 from .extract import read_page
+from .outcome import DocsRun, Finding, Options, Outcome
 from .scaffold import Project, runnable, scaffold
 
 LINT_TIMEOUT = 300.0
 # A build command's argument that names a file of the project (ScoringClient.csproj, ModelArts/Program.cs).
 FILE_ARG = re.compile(r"^(?![-.{])[\w./-]*\w\.\w+$")
 Progress = Callable[[str, str], None]  # (sample, message)
-
-
-@dataclass
-class Finding:
-    line: int | None  # page line
-    tool: str
-    message: str
-
-
-@dataclass
-class Outcome:
-    id: str
-    page: str
-    start: int
-    end: int
-    language: str
-    verdict: str  # pass | fail | skipped
-    reason: str
-    scenario: str = ""
-    scenario_why: str = ""
-    built: bool | None = None
-    ran: bool | None = None
-    toolchain: str = ""
-    checks: list[Check] = field(default_factory=list)
-    run: RunResult | None = None
-    findings: list[Finding] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    replaced: list[str] = field(default_factory=list)
-    packages: list[str] = field(default_factory=list)
-    project: str = ""
-    log: str = ""
-    seconds: float = 0.0
-
-
-@dataclass
-class DocsRun:
-    backend: str
-    pages: list[str]
-    outcomes: list[Outcome]
-    started: str
-    seconds: float
-    results_dir: Path
-
-    @property
-    def ok(self) -> bool:
-        return all(o.verdict != "fail" for o in self.outcomes)
-
-
-@dataclass
-class Options:
-    backend: str = "docker"
-    backend_options: dict = field(default_factory=dict)
-    results_dir: Path = Path("results/docs")
-    jobs: int = 1
-    languages: list[str] = field(default_factory=list)  # only these (others are skipped)
-    run_timeout: float | None = None
-    page_format: str | None = None
 
 
 def _slug(text: str) -> str:
@@ -115,7 +60,7 @@ def plan_pages(pages: list[Path], data: Data, page_format: str | None = None) ->
 
 def _skipped(plan: Plan, sample_id: str, reason: str | None = None) -> Outcome:
     b = plan.block
-    return Outcome(sample_id, str(b.page), b.start, b.end, plan.shown, "skipped", reason or plan.reason)
+    return Outcome(sample_id, str(b.page), b.start, b.end, plan.shown, Status.SKIPPED, reason or plan.reason)
 
 
 def check(pages: list[Path], data: Data, options: Options, redactor: Redactor, progress: Progress) -> DocsRun:
@@ -151,9 +96,9 @@ def check(pages: list[Path], data: Data, options: Options, redactor: Redactor, p
 def _run_samples(plans, ids, samples, outcomes, data, options, redactor, progress) -> str:
     """Start the backend and the stub, check the samples in parallel, fill in their outcomes."""
     results = options.results_dir
-    backend = get_backend(options.backend, **options.backend_options)
-    host = backend if isinstance(backend, LocalBackend) else LocalBackend()  # shell blocks' bash and curl
-    lock = threading.Lock()
+    backend = get_backend(options.backend, options.backend_options)
+    host = backend if backend.name == "local" else get_backend("local")  # shell blocks' bash and curl
+    engine = Engine(lambda sample, _, message: progress(sample, message), redactor, on_stop=[backend.close, host.close])
     try:
         with backend.stub(results / "logs" / "stub.log") as (admin_url, client_url):
             stub = StubControl(admin_url)
@@ -162,33 +107,17 @@ def _run_samples(plans, ids, samples, outcomes, data, options, redactor, progres
                 shell = plans[i].language.name == "shell"
                 where = (host, admin_url) if shell else (backend, client_url)
                 sample = Sample(plans[i], ids[i], data, results, stub, *where)
-                say = lambda message: _locked(lock, progress, ids[i], redactor.text(message))  # noqa: E731
                 try:
-                    outcomes[i] = sample.check(redactor, say, options.run_timeout)
+                    outcomes[i] = sample.check(redactor, lambda m: engine.say(ids[i], "", m), options.run_timeout)
                 except (StubUnavailable, catalog.CatalogError) as exc:
                     outcomes[i] = _skipped(plans[i], ids[i])
-                    outcomes[i].verdict, outcomes[i].reason = "fail", f"harness error: {exc}"
+                    outcomes[i].verdict, outcomes[i].reason = Status.FAIL, f"harness error: {exc}"
 
-            with ThreadPoolExecutor(max_workers=max(1, options.jobs), thread_name_prefix="sample") as pool:
-                futures = [pool.submit(one, i) for i in samples]
-                try:
-                    for future in futures:
-                        future.result()
-                except BaseException:  # Ctrl-C, SIGTERM: stop the samples so the pool can end
-                    for future in futures:
-                        future.cancel()
-                    backend.close()
-                    host.close()
-                    raise
+            engine.map(one, samples, options.jobs, "sample")
     finally:
         backend.close()
         host.close()
     return backend.name
-
-
-def _locked(lock: threading.Lock, progress: Progress, sample: str, message: str) -> None:
-    with lock:
-        progress(sample, message)
 
 
 class Sample:
@@ -234,41 +163,37 @@ class Sample:
         """The language the backend builds: its toolchains from harness/languages/, for this one sample.
 
         Left out of the build: a step that is also a lint command (it runs as lint, after the
-        build) and a step naming a file the project does not have (another program of the
-        repository's client).  Left out of each step: the language's ``drop_args``.
+        build) and a step naming a file the project does not have.  Left out of each step: the
+        language's ``drop_args``.  The sample is the language's score program, or ``run_program``.
         """
         lang = self.lang
         if not lang.toolchain:
             chain = catalog.Toolchain(f"{'+'.join(lang.requires)}", lang.requires, (), lang.run, install=lang.install)
-            return catalog.Language(lang.name, lang.name, project.folder, (chain,), ())
+            return catalog.Language(lang.name, lang.name, project.folder, (chain,), docker={})
         base = self.data.toolchains[lang.toolchain]
         lint = {c.command for c in lang.lint}
+        score = base.programs[DEFAULT_PROGRAM]
+        program = replace(score, value=lang.run_program.replace("{main_class}", project.main_class) or score.value)
+        variables = {**score.variables, "program": program.value}
 
         def names_missing_file(step) -> bool:
-            files = [a for a in step if FILE_ARG.match(a)]
-            return any(not (project.folder / a).exists() for a in files)
+            files = [a for a in catalog.render(list(step), {**variables, "out": "", "src": "", "python": ""})]
+            return any(not (project.folder / a).exists() for a in files if FILE_ARG.match(a))
 
-        def steps(build) -> list:
+        def steps(build) -> tuple:
             kept = [s for s in build if tuple(s) not in lint and not names_missing_file(s)]
-            return [[arg for arg in step if arg not in lang.drop_args] for step in kept]
+            return tuple(tuple(arg for arg in step if arg not in lang.drop_args) for step in kept)
 
-        local = tuple(
-            replace(t, build=tuple(tuple(s) for s in steps(t.build)), env={**t.env, **lang.env}) for t in base.local
+        def adapt(t: catalog.Toolchain) -> catalog.Toolchain:
+            return replace(t, build=steps(t.build), build_each=steps(t.build_each), env={**t.env, **lang.env})
+
+        return replace(
+            base,
+            client=project.folder,
+            local=tuple(adapt(t) for t in base.local),
+            docker={profile: adapt(t) for profile, t in base.docker.items()},
+            programs={DEFAULT_PROGRAM: program},
         )
-        docker = {}
-        for key, value in base.docker.items():
-            if key in catalog.PROFILES:
-                value = dict(value)
-                if "build" in value:
-                    value["build"] = steps(value["build"])
-                if "env" in value:
-                    value["env"] = {**value["env"], **lang.env}
-            elif key == "build":
-                value = steps(value)
-            docker[key] = value
-        docker["env"] = {**base.docker.get("env", {}), **lang.env}
-        program = lang.run_program.replace("{main_class}", project.main_class) or base.programs[DEFAULT_PROGRAM]
-        return replace(base, client=project.folder, local=local, docker=docker, programs={DEFAULT_PROGRAM: program})
 
     def diagnostics(self, text: str, file: str) -> list[tuple[int | None, str, str]]:
         """(page line, severity, message) of each compiler or linter message about the sample's file."""
@@ -301,14 +226,9 @@ class Sample:
                     continue
                 result = run_command(argv, cwd=project, env=dict(os.environ), timeout=LINT_TIMEOUT)
             else:
-                in_docker = not isinstance(self.backend, LocalBackend)
-                variables = {
-                    "src": str(built.src),
-                    "out": str(built.src.parent / "out"),
-                    "python": "python3" if in_docker else sys.executable,
-                }
+                variables = {"src": str(built.src), "out": str(built.src.parent / "out"), "python": self.backend.python}
                 argv = catalog.render(list(step.command), variables)
-                result = self.backend.run(replace(built, programs={"lint": argv}), {}, LINT_TIMEOUT, "lint")
+                result = self.backend.execute(built, argv, LINT_TIMEOUT)
             output = result.stdout + result.stderr
             if result.exit_code is None and not result.killed or result.exit_code == 127:
                 outcome.notes.append(f"{tool} not run: {output.strip().splitlines()[-1] if output.strip() else ''}")
@@ -327,7 +247,7 @@ class Sample:
             if entries[0].get("bodyEncoding") == "base64":
                 body = ""
             checks.append(numbers.compare(f"{label} body", written, body, self.block.start))
-        if self.scenario.expect.get("exit_code", 0) == 0 and entries:
+        if self.scenario.expect.exit_code == 0 and entries:
             response = entries[-1].get("response") or {}
             status = response.get("status")
             ok = isinstance(status, int) and 200 <= status < 300
@@ -339,7 +259,7 @@ class Sample:
     def check(self, redactor: Redactor, say: Callable[[str], None], run_timeout: float | None) -> Outcome:
         t0 = time.monotonic()
         b = self.block
-        outcome = Outcome(self.id, str(b.page), b.start, b.end, self.plan.shown, "fail", "", self.scenario.name)
+        outcome = Outcome(self.id, str(b.page), b.start, b.end, self.plan.shown, Status.FAIL, "", self.scenario.name)
         outcome.scenario_why = self.plan.reason
         outcome.log = str(self.log_path)
         try:
@@ -350,8 +270,8 @@ class Sample:
     def _check(self, outcome: Outcome, redactor: Redactor, say: Callable[[str], None], run_timeout: float | None):
         sc = self.scenario
         # The sample's service on the stub (auth, input, faults, jobs) and the values the scenario names.
-        variables, env = set_up(sc, self.service, self.backend, self.stub, self.base_url, redactor)
-        code = self.fill_in(env, outcome, redactor)
+        plan = set_up(sc, self.service, self.backend, self.stub, self.base_url, redactor)
+        code = self.fill_in(plan.env, outcome, redactor)
         project = scaffold(self.lang, code, self.project_dir, self.data.packages.get(self.lang.name, {}))
         outcome.project, outcome.packages = str(self.project_dir), project.packages
         outcome.notes = project.notes + outcome.notes
@@ -362,21 +282,24 @@ class Sample:
             return outcome
         self.lint(built, self.project_dir, project.file, outcome)
         say("running")
-        run = self.backend.run(built, env, min(sc.run_timeout, run_timeout or sc.run_timeout))
+        run = self.backend.run(built, plan.env, min(sc.run_timeout, run_timeout or sc.run_timeout))
         self.stub.clear_faults(self.service)
         entries = self.stub.journal(self.service)
         outcome.ran, outcome.run = True, run
         with self.log_path.open("a", encoding="utf-8") as log:
             log.write(f"\n=== run: exit {run.exit_code}, {run.seconds:.2f} s\n")
             log.write(f"--- stdout\n{run.stdout}--- stderr\n{run.stderr}")
-        outcome.checks = self.checks(variables, entries, run, outcome)
+        outcome.checks = self.checks(plan, entries, run, outcome)
         failed = [c for c in outcome.checks if not c.ok]
         if failed:
             names = ", ".join(c.name for c in failed[:4]) + (" ..." if len(failed) > 4 else "")
             error = self.run_error(run, project.file)
-            outcome.verdict, outcome.reason = "fail", f"{error}; failed: {names}" if error else f"failed: {names}"
+            outcome.verdict, outcome.reason = Status.FAIL, f"{error}; failed: {names}" if error else f"failed: {names}"
         else:
-            outcome.verdict, outcome.reason = "pass", "sent what the scenario expects, printed the service's answer"
+            outcome.verdict, outcome.reason = (
+                Status.PASS,
+                "sent what the scenario expects, printed the service's answer",
+            )
         say(f"{outcome.verdict}: {outcome.reason}")
         return outcome
 
@@ -397,7 +320,7 @@ class Sample:
             outcome.findings += [Finding(line, "compiler", msg) for line, sev, msg in messages if sev == "warning"]
             return built
         if error.kind == "missing-toolchain":  # not verified is not a pass, nor a skip a CI would wave through
-            outcome.verdict, outcome.reason = "fail", f"cannot be checked here: {error}"
+            outcome.verdict, outcome.reason = Status.FAIL, f"cannot be checked here: {error}"
             return None
         outcome.built = False
         errors = [m for m in messages if m[1] in ("error", "")] or messages
@@ -405,16 +328,16 @@ class Sample:
             text = "; ".join(f"page line {line}: {message}" for line, _, message in errors[:5])
         else:
             text = " / ".join(str(error).strip().splitlines()[-4:])
-        outcome.verdict, outcome.reason = "fail", f"does not build: {text}"
+        outcome.verdict, outcome.reason = Status.FAIL, f"does not build: {text}"
         self.lint(None, self.project_dir, project.file, outcome)  # what can run without a build (ruff)
         return None
 
-    def checks(self, variables: dict[str, str], entries: list[dict], run: RunResult, outcome: Outcome) -> list[Check]:
+    def checks(self, plan: CellPlan, entries: list[dict], run: RunResult, outcome: Outcome) -> list[Check]:
         """The scenario's checks, with the page's own numbers instead of the scenario's JSON body."""
         written = None
-        requests = list(self.scenario.requests)
-        if requests and "json" in requests[0].get("body", {}):
-            requests[0] = {**requests[0], "body": {}}
+        requests = list(plan.expect.requests)
+        if requests and requests[0].body.kind == BodyKind.JSON:
+            requests[0] = replace(requests[0], body=Body())
             if "body" not in self.block.hints:
                 lang = self.lang
                 source = runnable(lang, placeholders.blank(self.block.code, self.plan.found or []))
@@ -422,7 +345,8 @@ class Sample:
                 written = numbers.literals(code)
             else:
                 outcome.notes.append("body numbers not compared (hint body=any)")
-        checks = evaluate(replace(self.scenario, requests=tuple(requests)), variables, entries, run)
+        expect = replace(plan.expect, requests=tuple(requests))
+        checks = evaluate(replace(plan, expect=expect), entries, run)
         at = next((i for i, c in enumerate(checks) if i and not c.name.startswith("#")), len(checks))
         checks[at:at] = self.extra_checks(entries, written)  # after the request's own checks
         return checks

@@ -9,9 +9,6 @@ JUnit skips, never passes) and ``summary.md`` (also appended to
 
 from __future__ import annotations
 
-import json
-import os
-import xml.etree.ElementTree as ET
 from dataclasses import asdict
 from pathlib import Path
 
@@ -19,8 +16,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ..outputs import Case, Suite, details, junit, write_all
 from ..redact import Redactor
-from ..report import _failure_text, near_miss
+from ..results import Status
+from ..writers import failure_text, near_miss
 from .check import DocsRun, Outcome
 
 MARK = {"pass": "[green]✔ pass[/]", "fail": "[red]✘ FAIL[/]", "skipped": "[dim]– skipped[/]"}
@@ -151,39 +150,23 @@ def _findings_text(s: dict) -> str:
 
 def to_junit(doc: dict) -> str:
     """A test suite per page, a test case per code block (classname ``docs.<page>``)."""
-    root = ET.Element("testsuites", name="docs-check", time=f"{doc['seconds']:.3f}")
+    suites = []
     for page in doc["pages"]:
-        samples = [s for s in doc["samples"] if s["page"] == page]
-        suite = ET.SubElement(
-            root,
-            "testsuite",
-            name=page,
-            tests=str(len(samples)),
-            failures=str(sum(s["verdict"] == "fail" for s in samples)),
-            skipped=str(sum(s["verdict"] == "skipped" for s in samples)),
-            errors="0",
-            time=f"{sum(s['seconds'] for s in samples):.3f}",
-        )
-        for s in samples:
-            case = ET.SubElement(
-                suite,
-                "testcase",
-                classname=f"docs.{Path(page).stem}",
-                name=f"L{s['lines']} {s['language']}",
-                time=f"{s['seconds']:.3f}",
-            )
-            if s["verdict"] == "skipped":
-                ET.SubElement(case, "skipped", message=s["reason"])
-            elif s["verdict"] == "fail":
-                failure = ET.SubElement(case, "failure", message=s["reason"])
-                failure.text = _failure_text({"message": s["reason"], "checks": s["checks"]})
+        cases = []
+        for s in (s for s in doc["samples"] if s["page"] == page):
             run = s["run"] or {}
-            if s["verdict"] != "skipped":
-                out = f"{s['scenario_why']}\nlog: {s['log']}\n{_findings_text(s)}\n--- stdout\n{run.get('stdout', '')}"
-                ET.SubElement(case, "system-out").text = out
-                ET.SubElement(case, "system-err").text = run.get("stderr", "")
-    ET.indent(root)
-    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+            case = Case(f"docs.{Path(page).stem}", f"L{s['lines']} {s['language']}", s["seconds"], Status(s["verdict"]))
+            case.message = s["reason"]
+            if case.status == Status.FAIL:
+                case.text = failure_text({"message": s["reason"], "checks": s["checks"]})
+            if case.status != Status.SKIPPED:
+                case.out = (
+                    f"{s['scenario_why']}\nlog: {s['log']}\n{_findings_text(s)}\n--- stdout\n{run.get('stdout', '')}"
+                )
+                case.err = run.get("stderr", "")
+            cases.append(case)
+        suites.append(Suite(page, cases, sum(c.seconds for c in cases)))
+    return junit("docs-check", doc["seconds"], suites)
 
 
 def _cell(text: str) -> str:
@@ -207,22 +190,12 @@ def to_markdown(doc: dict) -> str:
     for s in doc["samples"]:
         if s["verdict"] == "fail" or s["findings"]:
             mark = "❌" if s["verdict"] == "fail" else "⚠️"
-            text = _failure_text({"message": s["reason"], "checks": s["checks"]}) if s["verdict"] == "fail" else ""
+            text = failure_text({"message": s["reason"], "checks": s["checks"]}) if s["verdict"] == "fail" else ""
             text = "\n".join(t for t in (text, _findings_text(s)) if t)
-            lines += ["", f"<details><summary>{mark} {_cell(_where(s))}</summary>", ""]
-            lines += ["```", text.replace("```", "'''"), "```", "", "</details>"]
+            lines += details(mark, _cell(_where(s)), text)
     return "\n".join(lines) + "\n"
 
 
 def write(doc: dict, results_dir: Path) -> Path:
     """results.json, junit.xml and summary.md; the summary also to $GITHUB_STEP_SUMMARY when set."""
-    results_dir.mkdir(parents=True, exist_ok=True)
-    path = results_dir / "results.json"
-    path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    (results_dir / "junit.xml").write_text(to_junit(doc), encoding="utf-8")
-    markdown = to_markdown(doc)
-    (results_dir / "summary.md").write_text(markdown, encoding="utf-8")
-    if os.environ.get("GITHUB_STEP_SUMMARY"):
-        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as summary:
-            summary.write(markdown)
-    return path
+    return write_all(results_dir, doc, to_junit(doc), to_markdown(doc))

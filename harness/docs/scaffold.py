@@ -1,13 +1,14 @@
 """A page's sample -> a project folder laid out like that language's client in clients/.
 
-So the same toolchain commands (harness/languages/<lang>.toml) build it:
-C# ``Program.cs`` + ``ScoringClient.csproj``, Go ``main.go`` + ``go.mod``,
-Java ``src/main/java/<package>/<Class>.java`` + ``pom.xml`` (its main class,
-``target/scoring-client.jar``), Python ``score.py`` + ``requirements.txt``,
-shell ``sample.sh``.  The build file holds what the sample's imports name
-(``packages.toml``), as a reader would have to add it.  The code is written
-line for line as the page has it (placeholders filled in), so line N of the
-file is line ``start + N - 1`` of the page.
+So the same toolchain commands (harness/languages/<lang>.toml) build it: C#
+``Program.cs`` + ``ScoringClient.csproj``, Go ``main.go`` + ``go.mod``, Java
+``src/main/java/<package>/<Class>.java`` + ``pom.xml``, Python ``score.py`` +
+``requirements.txt``, shell ``sample.sh``.  What differs by language is data
+(``scaffold.toml``: how imports read, which need nothing, which build files a
+project gets from which template); the build file holds what the sample's
+imports name (``packages.toml``), as a reader would have to add it.  The code
+is written line for line as the page has it (placeholders filled in), so line
+N of the file is line ``start + N - 1`` of the page.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import Any
 
-from .data import HERE, DocLanguage
+from .data import HERE, DocLanguage, DocsError, _load
 
 TEMPLATES = HERE / "templates"
-JDK_PACKAGES = ("java.", "javax.", "jdk.", "sun.", "org.w3c.", "org.xml.")
+SCAFFOLD = HERE / "scaffold.toml"
+PYTHON_STDLIB = "@python-stdlib"
 
 
 @dataclass
@@ -32,27 +36,92 @@ class Project:
     main_class: str = ""  # Java: the class whose main runs
 
 
-def _needs(project: Project, imports: list[str], table: dict[str, str], kind: str, seps: str = "./") -> list[str]:
-    """What the imports need from table (its longest key that is the import or a prefix of it
-    ending at one of seps), each once, in order; an import with no key is a note on the project."""
-    found = []
-    for name in imports:
-        keys = [k for k in table if name == k or any(name.startswith(k + sep) for sep in seps)]
+@cache
+def rules() -> dict[str, dict[str, Any]]:
+    doc = _load(SCAFFOLD)
+    for name, table in doc.items():
+        for key in ("imports", "standard"):
+            for pattern in table.get(key, []):
+                if pattern != PYTHON_STDLIB:
+                    try:
+                        re.compile(pattern)
+                    except re.error as exc:
+                        raise DocsError(f"{SCAFFOLD}: [{name}].{key}: {exc}") from None
+    return doc
+
+
+def imports(language: str, code: str) -> list[str]:
+    """What a sample imports, in order, each once (the language's ``imports`` and ``each`` patterns)."""
+    table = rules().get(language, {})
+    found: list[tuple[int, list[str]]] = []  # in the order the code has them, whichever pattern found them
+    for pattern in table.get("imports", []):
+        for m in re.finditer(pattern, code):
+            found.append((m.start(), re.findall(table["each"], m.group(1)) if "each" in table else [m.group(1)]))
+    return list(dict.fromkeys(name for _, group in sorted(found, key=lambda f: f[0]) for name in group))
+
+
+def _standard(table: dict, name: str) -> bool:
+    for pattern in table.get("standard", []):
+        if pattern == PYTHON_STDLIB and name in sys.stdlib_module_names:
+            return True
+        if pattern != PYTHON_STDLIB and re.search(pattern, name):
+            return True
+    return False
+
+
+def needs(project: Project, language: str, names: list[str], packages: dict[str, str]) -> list[str]:
+    """The packages the imports need: for each, the longest packages.toml key that is the import or a
+    prefix of it ending at one of ``prefix_ends``, each once; an unknown import is a note on the project."""
+    table = rules().get(language, {})
+    ends, found = table.get("prefix_ends", ""), []
+    for name in (n for n in names if not _standard(table, n)):
+        keys = [k for k in packages if name == k or any(name.startswith(k + sep) for sep in ends)]
         if not keys:
             project.notes.append(
-                f"no {kind} known for import {name!r}: the build gets nothing for it "
+                f"no {table.get('kind', 'package')} known for import {name!r}: the build gets nothing for it "
                 "(add one to harness/docs/packages.toml)"
             )
-        elif (need := table[max(keys, key=len)]) not in found:
+            continue
+        key = max(keys, key=len)
+        need = table.get("package", "{value}").format(key=key, value=packages[key])
+        if need not in found:
             found.append(need)
     return found
+
+
+def names(language: str, code: str) -> dict[str, str]:
+    """The ``[x.names]`` found in the code and the ``[x.derived]`` ones built from them."""
+    table = rules().get(language, {})
+    out: dict[str, str] = {}
+    for name, spec in table.get("names", {}).items():
+        match = next((m for p in spec.get("patterns", []) if (m := re.search(p, code))), None)
+        out[name] = match.group(1) if match else str(spec.get("default", "")).format(**out)
+    for name in list(out):
+        out[f"{name}_dot"] = f"{out[name]}." if out[name] else ""
+        out[f"{name}_slash"] = out[name].replace(".", "/") + "/" if out[name] else ""
+    for name, template in table.get("derived", {}).items():
+        out[name] = template.format(**out)
+    return out
+
+
+def _write_build_files(project: Project, language: str, found: dict[str, str]) -> None:
+    for spec in rules().get(language, {}).get("files", []):
+        entries = [spec["entry"].format(p, *p.split(spec.get("split", " "))) for p in project.packages]
+        if "template" in spec:
+            text = (TEMPLATES / spec["template"]).read_text(encoding="utf-8").replace(spec["slot"], "\n".join(entries))
+            text = text.replace("@MAIN_CLASS@", found.get("main_class", "")).rstrip("\n") + "\n"
+        else:
+            text = "".join(f"{e}\n" for e in entries)
+        (project.folder / spec["name"]).write_text(text, encoding="utf-8")
 
 
 def scaffold(lang: DocLanguage, code: str, folder: Path, packages: dict[str, str]) -> Project:
     """Write the project for one sample into folder (made afresh)."""
     folder.mkdir(parents=True, exist_ok=True)
-    make = {"csharp": _csharp, "go": _go, "java": _java, "python": _python, "shell": _shell}.get(lang.name, _plain)
-    project = make(lang, code, folder, packages)
+    found = names(lang.name, code)
+    project = Project(folder, lang.file.format(**found) if found else lang.file, main_class=found.get("main_class", ""))
+    project.packages = needs(project, lang.name, imports(lang.name, code), packages)
+    _write_build_files(project, lang.name, found)
     path = folder / project.file
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(runnable(lang, code), encoding="utf-8")
@@ -64,106 +133,19 @@ def runnable(lang: DocLanguage, code: str) -> str:
     return shell_script(code) if lang.name == "shell" else code
 
 
-def _plain(lang: DocLanguage, code: str, folder: Path, packages: dict[str, str]) -> Project:
-    return Project(folder, lang.file)
+# What the tests and other modules ask of one language.
+def python_imports(code: str) -> list[str]:
+    return imports("python", code)
 
 
-# -- C# -------------------------------------------------------------------------
-def _csharp(lang: DocLanguage, code: str, folder: Path, packages: dict[str, str]) -> Project:
-    project = Project(folder, lang.file)
-    namespaces = re.findall(r"(?m)^\s*using\s+(?:static\s+)?(?:\w+\s*=\s*)?([\w.]+)\s*;", code)
-    framework = [ns for ns in namespaces if ns != "System" and not ns.startswith(("System.", "Microsoft.CSharp"))]
-    project.packages = refs = _needs(project, framework, packages, "NuGet package")
-    lines = []
-    for ref in refs:
-        name, _, version = ref.partition(":")
-        lines.append(f'    <PackageReference Include="{name}" Version="{version}" />')
-    text = (TEMPLATES / "ScoringClient.csproj").read_text(encoding="utf-8").replace("@PACKAGES@", "\n".join(lines))
-    (folder / "ScoringClient.csproj").write_text(text, encoding="utf-8")
-    return project
-
-
-# -- Go ---------------------------------------------------------------------------
 def go_imports(code: str) -> list[str]:
-    found = re.findall(r'(?m)^\s*import\s+(?:[\w.]+\s+)?"([^"]+)"', code)
-    for group in re.findall(r"(?ms)^\s*import\s*\((.*?)\)", code):
-        found += re.findall(r'"([^"]+)"', group)
-    return found
+    return imports("go", code)
 
 
-def _go(lang: DocLanguage, code: str, folder: Path, packages: dict[str, str]) -> Project:
-    project = Project(folder, lang.file)
-    modules = [path for path in go_imports(code) if "." in path.split("/")[0]]  # not the standard library
-    project.packages = _needs(project, modules, {k: f"{k} {v}" for k, v in packages.items()}, "module", "/")
-    requires = [f"require {module}" for module in project.packages]
-    text = (TEMPLATES / "go.mod").read_text(encoding="utf-8").replace("@REQUIRES@", "\n".join(requires))
-    (folder / "go.mod").write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-    return project
-
-
-# -- Java -----------------------------------------------------------------------------
 def java_main_class(code: str) -> tuple[str, str]:
     """(the class holding main, with its package; the file name the public class needs, without .java)."""
-    package = re.search(r"(?m)^\s*package\s+([\w.]+)\s*;", code)
-    main = re.search(r"\bstatic\s+(?:public\s+)?void\s+main\s*\(", code)
-    classes = list(re.finditer(r"\b(?:class|record|enum|interface)\s+(\w+)", code))
-    before = [c for c in classes if main and c.start() < main.start()]
-    main_class = (before or classes or [None])[-1]
-    name = main_class.group(1) if main_class else "Main"
-    public = re.search(r"\bpublic\s+(?:final\s+|abstract\s+)*(?:class|record|enum|interface)\s+(\w+)", code)
-    prefix = package.group(1) + "." if package else ""
-    return prefix + name, (public.group(1) if public else name)
-
-
-def _java(lang: DocLanguage, code: str, folder: Path, packages: dict[str, str]) -> Project:
-    main_class, file_class = java_main_class(code)
-    package_path = "/".join(main_class.split(".")[:-1])
-    file = lang.file.replace("{class}", f"{package_path}/{file_class}" if package_path else file_class)
-    project = Project(folder, file, main_class=main_class)
-    imports = re.findall(r"(?m)^\s*import\s+(?:static\s+)?([\w.]+?)(?:\.\*)?\s*;", code)
-    libraries = [name for name in imports if not name.startswith(JDK_PACKAGES)]
-    project.packages = coords = _needs(project, libraries, packages, "Maven artifact")
-    deps = []
-    for coordinate in coords:
-        group, artifact, version = coordinate.split(":")
-        deps.append(
-            "    <dependency>\n"
-            f"      <groupId>{group}</groupId>\n      <artifactId>{artifact}</artifactId>\n"
-            f"      <version>{version}</version>\n    </dependency>"
-        )
-    text = (TEMPLATES / "pom.xml").read_text(encoding="utf-8")
-    text = text.replace("@MAIN_CLASS@", main_class).replace("@DEPENDENCIES@", "\n".join(deps))
-    (folder / "pom.xml").write_text(text, encoding="utf-8")
-    return project
-
-
-# -- Python ------------------------------------------------------------------------------
-PY_IMPORT = re.compile(
-    r"(?m)^\s*(?:import\s+(?P<names>[\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*)"
-    r"|from\s+(?P<module>[\w.]+)\s+import\b)"
-)
-
-
-def python_imports(code: str) -> list[str]:
-    """The top-level modules a Python sample imports, in order (relative imports left out)."""
-    names = []
-    for m in PY_IMPORT.finditer(code):
-        parts = m.group("names").split(",") if m.group("names") else [m.group("module")]
-        names += [part.split()[0].split(".")[0] for part in parts]
-    return list(dict.fromkeys(names))
-
-
-def _python(lang: DocLanguage, code: str, folder: Path, packages: dict[str, str]) -> Project:
-    project = Project(folder, lang.file)
-    modules = [name for name in python_imports(code) if name not in sys.stdlib_module_names]
-    project.packages = _needs(project, modules, packages, "package", seps="")  # top-level names: exact
-    (folder / "requirements.txt").write_text("".join(f"{r}\n" for r in project.packages), encoding="utf-8")
-    return project
-
-
-# -- shell ---------------------------------------------------------------------------------
-def _shell(lang: DocLanguage, code: str, folder: Path, packages: dict[str, str]) -> Project:
-    return Project(folder, lang.file)
+    found = names("java", code)
+    return found["main_class"], found["public"]
 
 
 def shell_script(code: str) -> str:

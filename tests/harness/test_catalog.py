@@ -55,9 +55,13 @@ def test_broken_language_files_are_named(tmp_path):
     with pytest.raises(catalog.CatalogError, match="client folder clients/nope does not exist"):
         catalog.load_language(write(tmp_path, "x", "client = 'clients/nope'\n"))
     with pytest.raises(catalog.CatalogError, match="missing 'run'"):
-        catalog.load_language(write(tmp_path, "y", "client = 'clients/go'\n[[local]]\nname = 'a'\nbuild = []\n"))
+        catalog.load_language(write(tmp_path, "y", "client = 'clients/go'\n[toolchains.a]\nbuild = []\n"))
     with pytest.raises(catalog.CatalogError, match="non-empty list of strings"):
-        catalog.load_language(write(tmp_path, "z", "client = 'clients/go'\n[[local]]\nname='a'\nbuild=[]\nrun='go'\n"))
+        catalog.load_language(write(tmp_path, "z", "client = 'clients/go'\n[toolchains.a]\nbuild=[]\nrun='go'\n"))
+    with pytest.raises(catalog.CatalogError, match=r"unknown toolchain\(s\) b; defined: a"):
+        catalog.load_language(write(tmp_path, "w", "client = 'clients/go'\nlocal = ['b']\n[toolchains.a]\nbuild=[]\nrun=['go']\n"))
+    with pytest.raises(catalog.CatalogError, match="toolchain names"):
+        catalog.load_language(write(tmp_path, "v", "client = 'clients/go'\n[[local]]\nname = 'a'\n"))
 
 
 def test_missing_toolchain_commands_are_listed():
@@ -89,7 +93,7 @@ def test_every_language_has_a_docker_toolchain_and_an_image_per_profile(profile)
     assert "stub" in images
     for lang in catalog.load_languages().values():
         toolchain = catalog.docker_toolchain(lang, profile)
-        assert toolchain.build and toolchain.run, lang.name
+        assert (toolchain.build or toolchain.build_each) and toolchain.run, lang.name
         assert lang.name in images, f"images.toml [{profile}] has no image for {lang.name}"
         if profile == "debian":
             assert (IMAGES_DIR / images[lang.name]).is_file(), images[lang.name]
@@ -114,16 +118,19 @@ def test_a_profile_section_overrides_the_shared_docker_section():
 def test_docker_sections_with_unknown_keys_are_named(tmp_path):
     client = tmp_path / "client"
     client.mkdir()
-    path = write(tmp_path, "lang", f"title = 'X'\nclient = '{client}'\n[docker.debian]\nimage = 'x'\n")
+    text = f"title = 'X'\nclient = '{client}'\n[toolchains.t]\nbuild = []\nrun = ['x']\n[toolchains.t.docker]\nimage = 'x'\n"
     with pytest.raises(catalog.CatalogError) as err:
-        catalog.load_language(path)
-    assert "[docker.debian]" in str(err.value) and "image" in str(err.value)
+        catalog.load_language(write(tmp_path, "lang", text))
+    assert "[toolchains.t].docker" in str(err.value) and "image" in str(err.value)
+    text = f"title = 'X'\nclient = '{client}'\n[toolchains.t]\nbuild = []\nrun = ['x']\n[docker]\nwindows = 't'\n"
+    with pytest.raises(catalog.CatalogError, match=r"unknown key\(s\) windows"):
+        catalog.load_language(write(tmp_path, "lang", text))
 
 
 def test_times_n_plus_marks_the_last_copy_as_repeating(tmp_path):
     text = "[[expect.requests]]\nmethod = 'GET'\npath = '/p'\ntimes = '2+'\n"
     scenario = catalog.load_scenario(write(tmp_path, "poll", text))
-    assert [r.get("repeats", False) for r in scenario.requests] == [False, True]
+    assert [r.repeats for r in scenario.requests] == [False, True]
 
 
 def test_a_scenario_names_its_program_and_languages_name_theirs(tmp_path):

@@ -4,7 +4,18 @@ import json
 
 import pytest
 
-from harness.checks import Check, RunResult, check_requests, check_run, compare_json, json_differences
+from harness import checks
+from harness.checks import Check, RunResult, compare_json, json_differences
+from harness.scenario import parse_expect, parse_requests
+
+
+def check_requests(expected: list[dict], entries: list[dict], allow_retries: bool) -> list[Check]:
+    """The checks as a scenario file's tables would make them."""
+    return checks.check_requests(parse_requests(expected), entries, allow_retries)
+
+
+def check_run(expect: dict, run, entries: list[dict], run_timeout: float) -> list[Check]:
+    return checks.check_run(parse_expect(expect), run, entries, run_timeout)
 
 
 def entry(
@@ -178,7 +189,7 @@ POLL = {"method": "GET", "path": "/jobs/j"}
     ],
 )
 def test_a_repeating_request_takes_every_poll(paths, ok, failing_name):
-    expected = [{"method": "GET", "path": "/jobs"}, POLL, {**POLL, "repeats": True}]
+    expected = [{"method": "GET", "path": "/jobs"}, POLL, {**POLL, "times": "1+"}]
     entries = [entry(method="GET", path=p, body="") for p in paths]
     checks = check_requests(expected, entries, allow_retries=False)
     assert all(c.ok for c in checks) is ok, [c for c in checks if not c.ok]

@@ -5,7 +5,8 @@ import subprocess
 
 import pytest
 
-from harness import catalog, compare
+from harness import catalog
+from harness import report as compare
 
 
 def doc(build: float, run: float, image_bytes: int = 0, status: str = "pass") -> dict:

@@ -1,0 +1,66 @@
+"""What a docs check produces: an outcome per code block, and the run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..backends import BackendOptions, RunResult
+from ..results import Check, Status
+
+
+@dataclass
+class Finding:
+    line: int | None  # page line
+    tool: str
+    message: str
+
+
+@dataclass
+class Outcome:
+    id: str
+    page: str
+    start: int
+    end: int
+    language: str
+    verdict: Status
+    reason: str
+    scenario: str = ""
+    scenario_why: str = ""
+    built: bool | None = None
+    ran: bool | None = None
+    toolchain: str = ""
+    checks: list[Check] = field(default_factory=list)
+    run: RunResult | None = None
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    packages: list[str] = field(default_factory=list)
+    project: str = ""
+    log: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class DocsRun:
+    backend: str
+    pages: list[str]
+    outcomes: list[Outcome]
+    started: str
+    seconds: float
+    results_dir: Path
+
+    @property
+    def ok(self) -> bool:
+        return all(o.verdict != Status.FAIL for o in self.outcomes)
+
+
+@dataclass
+class Options:
+    backend: str = "docker"
+    backend_options: BackendOptions = field(default_factory=BackendOptions)
+    results_dir: Path = Path("results/docs")
+    jobs: int = 1
+    languages: list[str] = field(default_factory=list)  # only these (others are skipped)
+    run_timeout: float | None = None
+    page_format: str | None = None
