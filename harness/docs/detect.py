@@ -176,5 +176,5 @@ def unsupported_protocol(code: str) -> str:
     for rule in load().protocols:
         m = next((m for m in (p.search(code) for p in rule.match) if m), None)
         if m:
-            return f"protocol {rule.name} not supported yet ({_quote(m.group(0))})"
+            return f"protocol {rule.what} not supported yet ({_quote(m.group(0))})"
     return ""
