@@ -1,19 +1,23 @@
 """What to do with each code block: run it (with which scenario), or skip it and say why.
 
-A block runs when it is in a language the check can build, calls a service
-over HTTP and is a whole program (``languages.toml``: ``calls``, ``program``).
+A block's language is its label's, or its content's when the label names none
+(``detect.py``).  A block runs when it is in a language the check can build,
+calls a service (names its address, imports an HTTP library or builds a
+request: ``languages.toml`` ``calls``) and is a whole program (``program``).
 Anything else is skipped with the reason: data (JSON shown on the page), a
-language with no runner, a block that calls nothing (a deployment snippet, a
-server-side script, ``pip install``), a fragment (a three-line tip).  A block
-that is meant to run but cannot (a name it never imported, a compiler error)
-is not skipped: it runs and fails with the interpreter's or compiler's message.
+language with no runner, server-side or deployment code (``detect.toml``
+``[[skip]]``), a block that calls nothing (``pip install``), an address of a
+protocol with no scenario yet, a fragment (a three-line tip).  A block that is
+meant to run but cannot (a name it never imported or misspelt, a compiler
+error) is not skipped: it runs and fails with the interpreter's or compiler's
+message.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import placeholders
+from . import detect, placeholders
 from .data import Data, DocLanguage, DocsError
 from .extract import Block
 from .numbers import strip_comments
@@ -28,28 +32,20 @@ class Plan:
     reason: str  # why it is skipped, or how its scenario was chosen
     scenario: str = ""
     found: list[placeholders.Found] | None = None
+    why: str = ""  # how the block's content decided its language ("" when its label or a hint did)
 
 
-def _language(block: Block, data: Data) -> tuple[DocLanguage | None, str]:
-    """The block's language and the word the report shows for it."""
-    where = block.hint_where
+def _language(block: Block, data: Data) -> detect.Decision:
+    """The block's language: a hint's, else its label's or its content's (``detect.decide``)."""
     if "language" in block.hints:
         word = block.hints["language"].lower()
         lang = data.language_of_fence(word)
         if lang is None and word not in data.formats:
             known = sorted({f for lang in data.languages.values() for f in lang.fences} | set(data.formats))
+            where = block.hint_where
             raise DocsError(f"{where}: unknown language {word!r} in scoring-check hint; known: {', '.join(known)}")
-        return lang, lang.name if lang else word
-    if not block.literal:
-        lang = data.language_of_fence(block.fence)
-        return lang, lang.name if lang else block.fence
-    if block.highlight:  # a reST `::` block under `.. highlight:: LANG`
-        lang = data.language_of_fence(block.highlight)
-        return lang, lang.name if lang else block.highlight.lower()
-    for lang in data.languages.values():  # a `::` block that names no language: recognise it
-        if lang.sniff and any(p.search(block.code) for p in lang.sniff):
-            return lang, lang.name
-    return None, ""
+        return detect.Decision(lang, lang.name if lang else word)
+    return detect.decide(block, data)
 
 
 def _line_of(block: Block, offset: int) -> int:
@@ -84,11 +80,16 @@ def infer_scenario(block: Block, code: str, data: Data) -> tuple[str, str]:
     raise AssertionError("infer.toml's last rule matches everything (checked on load)")
 
 
+def _joined(reason: str, why: str) -> str:
+    return f"{reason}; {why}" if why else reason
+
+
 def classify(block: Block, data: Data) -> Plan:
-    lang, shown = _language(block, data)
+    decision = _language(block, data)
+    lang, shown, why = decision.lang, decision.shown, decision.why
     if block.hints.get("body", "any") != "any":
         raise DocsError(f"{block.hint_where}: scoring-check hint body= takes only 'any'")
-    skip = lambda why: Plan(block, lang, shown or "?", False, why)  # noqa: E731
+    skip = lambda reason: Plan(block, lang, shown or "?", False, _joined(reason, why), why=why)  # noqa: E731
     if "skip" in block.hints:
         return skip(f"skip hint: {block.hints['skip']}" if block.hints["skip"] else "skip hint")
     if lang is None:
@@ -100,12 +101,20 @@ def classify(block: Block, data: Data) -> Plan:
     found = placeholders.find(block.code, data.placeholders)
     forced = "run" in block.hints
     code = code_of(block, lang)
-    if not forced and not any(p.search(code) for p in lang.calls):
+    not_a_client = "" if forced else detect.skip_rule(code, lang)
+    if not_a_client:
+        return skip(not_a_client)
+    # A sample that names the service's address, imports an HTTP library or builds a request (even
+    # misspelt: `request.post`) is meant to call the service: it runs, and fails if it cannot.
+    addresses = [f.text for f in found if f.kind == "uri"]
+    if not (forced or addresses or any(p.search(code) for p in lang.calls)):
         what = "no curl command" if lang.name == "shell" else "no HTTP call"
         return skip(f"{what}: not a client of a service")
-    has_address = any(f.kind == "uri" for f in found)
+    protocol = "" if forced else detect.unsupported_protocol(code)
+    if protocol:
+        return skip(protocol)
     whole = bool(lang.program) and all(p.search(code) for p in lang.program)
-    if not (forced or whole or (lang.program_if_address and has_address)):
+    if not (forced or whole or (lang.program_if_address and addresses)):
         return skip(lang.fragment)
-    scenario, why = infer_scenario(block, code, data)
-    return Plan(block, lang, shown, True, why, scenario, found)
+    scenario, reason = infer_scenario(block, code, data)
+    return Plan(block, lang, shown, True, _joined(reason, why), scenario, found, why)

@@ -1,15 +1,18 @@
 """A documentation page -> its code blocks, each with its lines in the page and its hints.
 
-Markdown is read with markdown-it-py (CommonMark: fenced blocks, also inside
-lists and block quotes), reStructuredText with docutils (``.. code-block::``,
-``.. code::``, ``.. sourcecode::`` with any options, ``::`` literal blocks and
-``.. highlight::``).  Line numbers are the page's, 1-based, of the first and
-last line of code.  Prose is never interpreted: a page in any language reads
-the same.
+Markdown is read with markdown-it-py (CommonMark: fenced and indented blocks,
+also inside lists and block quotes), reStructuredText with docutils
+(``.. code-block::``, ``.. code::``, ``.. sourcecode::`` with any options, ``::``
+literal blocks and ``.. highlight::``), published HTML with the standard
+library (``htmlpage.py``: each ``<pre>``).  Line numbers are the page's,
+1-based, of the first and last line of code.  Prose is never interpreted: a
+page in any language reads the same.  A block's label (fence info, directive
+argument, HTML class) is kept as written; what it means, and what an
+unlabelled block is, is ``detect.py``'s business.
 
 A maintainer's hint goes just before a block::
 
-    <!-- scoring-check: scenario=json-no-auth -->      Markdown
+    <!-- scoring-check: scenario=json-no-auth -->      Markdown, HTML
     .. scoring-check: skip="needs a GPU"               reStructuredText
 """
 
@@ -24,7 +27,7 @@ from .data import DocsError
 
 HINT_KEYS = {"skip", "scenario", "language", "run", "body"}
 HINT = re.compile(r"^\s*scoring-check\s*:(?P<text>.*)$", re.S)
-FORMATS = ("markdown", "rst")
+FORMATS = ("markdown", "rst", "html")
 
 
 @dataclass
@@ -35,9 +38,10 @@ class Block:
     info: str  # the fence's info string or the directive's argument, as written ("" for a `::` block)
     code: str
     hints: dict[str, str] = field(default_factory=dict)
-    literal: bool = False  # a reST `::` block: no language of its own
+    literal: bool = False  # a reST `::` block or an indented Markdown block: no label of its own
     highlight: str = ""  # reST: the page's `.. highlight::` language in effect
     hint_line: int = 0  # the page line of its scoring-check hint, if any
+    source: str = "fence"  # fence | indented | directive | literal | html: what the page writes it as
 
     @property
     def hint_where(self) -> str:
@@ -73,6 +77,8 @@ def page_format(path: Path, text: str) -> str:
         return "markdown"
     if suffix in (".rst", ".rest"):
         return "rst"
+    if suffix in (".html", ".htm", ".xhtml") or re.match(r"(?is)\s*(?:<!doctype\s+html|<html[\s>])", text):
+        return "html"
     if re.search(r"(?m)^\s*(?:>\s*)*(?:```|~~~)", text):
         return "markdown"
     if re.search(r"(?m)^\.\. (?:code-block|code|sourcecode|highlight)::|::\s*$", text):
@@ -88,12 +94,46 @@ def read_page(path: Path, fmt: str | None = None) -> list[Block]:
     except (OSError, UnicodeDecodeError) as exc:
         raise DocsError(f"{path}: cannot read the page: {exc}") from None
     fmt = fmt or page_format(path, text)
+    if fmt == "html":
+        from .htmlpage import html_blocks
+
+        return html_blocks(path, text)
     return markdown_blocks(path, text) if fmt == "markdown" else rst_blocks(path, text)
 
 
+def not_followed(path: Path, line: int) -> DocsError:
+    return DocsError(f"{path}:{line}: scoring-check hint is not followed by a code block")
+
+
 # -- Markdown ------------------------------------------------------------------
-_MD_HINT = re.compile(r"<!--\s*(scoring-check\s*:.*?)-->", re.S)
-_RESETS = {"paragraph_open", "heading_open", "table_open", "hr", "code_block"}
+MD_HINT = re.compile(r"<!--\s*(scoring-check\s*:.*?)-->", re.S)
+_RESETS = {"paragraph_open", "heading_open", "table_open", "hr"}
+_QUOTE = r"[ ]{0,3}>(?:[ ]?>)*[ ]?"  # a block quote's markers at the start of a line
+_QUOTED_FENCE = re.compile(rf"^(?P<quote>{_QUOTE})[ ]{{0,3}}(?P<fence>`{{3,}}(?!.*`)|~{{3,}}).*$")
+
+
+def requote_fences(text: str) -> str:
+    """The page with the `>` of a block quote put back on the lines of a fenced block whose fence
+    lines have it and whose code lines do not (pasted code): so the block is read whole, its code
+    as the page has it.  Line numbers are unchanged; a `>` inside a line of code is code."""
+    lines = text.splitlines(keepends=True)
+    i = 0
+    while i < len(lines):
+        m = _QUOTED_FENCE.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        char, width, quote = m["fence"][0], len(m["fence"]), m["quote"]
+        close = re.compile(rf"^{re.escape(quote.rstrip())}[ ]*{re.escape(char)}{{{width},}}[ \t]*$")
+        end = next((k for k in range(i + 1, len(lines)) if close.match(lines[k].rstrip("\r\n"))), None)
+        if end is None or any(_QUOTED_FENCE.match(line) for line in lines[i + 1 : end]):
+            i += 1  # not closed, or another quoted block opens first: CommonMark's reading stands
+            continue
+        for k in range(i + 1, end):
+            if not lines[k].lstrip().startswith(">"):
+                lines[k] = (quote if lines[k].strip() else quote.rstrip()) + lines[k]
+        i = end + 1
+    return "".join(lines)
 
 
 def markdown_blocks(path: Path, text: str) -> list[Block]:
@@ -101,24 +141,26 @@ def markdown_blocks(path: Path, text: str) -> list[Block]:
 
     blocks: list[Block] = []
     pending: tuple[dict, int] | None = None  # a hint waiting for its block, and its line
-    for token in MarkdownIt("commonmark").parse(text):
-        if token.type == "html_block" and _MD_HINT.search(token.content):
+    for token in MarkdownIt("commonmark").parse(requote_fences(text)):
+        if token.type == "html_block" and MD_HINT.search(token.content):
             line = token.map[0] + 1
             if pending:
-                raise DocsError(f"{path}:{pending[1]}: scoring-check hint is not followed by a code block")
-            hint_text = HINT.match(_MD_HINT.search(token.content).group(1)).group("text")
+                raise not_followed(path, pending[1])
+            hint_text = HINT.match(MD_HINT.search(token.content).group(1)).group("text")
             pending = (parse_hint(hint_text, f"{path}:{line}"), line)
-        elif token.type == "fence":
-            start = token.map[0] + 2
-            lines = token.content.splitlines()
+        elif token.type in ("fence", "code_block"):
+            fenced = token.type == "fence"
+            start = token.map[0] + (2 if fenced else 1)
             hints, hint_line = pending if pending else ({}, 0)
-            end = start + len(lines) - 1
-            blocks.append(Block(path, start, end, token.info.strip(), token.content, hints, hint_line=hint_line))
+            end = start + len(token.content.splitlines()) - 1
+            source = "fence" if fenced else "indented"
+            block = Block(path, start, end, token.info.strip(), token.content, hints, not fenced, "", hint_line, source)
+            blocks.append(block)
             pending = None
         elif token.type in _RESETS and pending:
-            raise DocsError(f"{path}:{pending[1]}: scoring-check hint is not followed by a code block")
+            raise not_followed(path, pending[1])
     if pending:
-        raise DocsError(f"{path}:{pending[1]}: scoring-check hint is not followed by a code block")
+        raise not_followed(path, pending[1])
     return blocks
 
 
@@ -204,7 +246,7 @@ def rst_blocks(path: Path, text: str) -> list[Block]:
             if m:
                 line = _locate(lines, ".. " + node.astext().splitlines()[0], node.line or 1)
                 if pending:
-                    raise DocsError(f"{path}:{pending[1]}: scoring-check hint is not followed by a code block")
+                    raise not_followed(path, pending[1])
                 pending = (parse_hint(m.group("text"), f"{path}:{line}"), line)
         elif isinstance(node, nodes.literal_block):
             code = node.astext()
@@ -213,10 +255,11 @@ def rst_blocks(path: Path, text: str) -> list[Block]:
             hints, hint_line = pending if pending else ({}, 0)
             info = "" if literal else node["scoring_language"]
             end = start + len(code.splitlines()) - 1
-            blocks.append(Block(path, start, end, info, code + "\n", hints, literal, highlight, hint_line))
+            source = "literal" if literal else "directive"
+            blocks.append(Block(path, start, end, info, code + "\n", hints, literal, highlight, hint_line, source))
             pending = None
         elif pending and not isinstance(node.parent, nodes.literal_block):
-            raise DocsError(f"{path}:{pending[1]}: scoring-check hint is not followed by a code block")
+            raise not_followed(path, pending[1])
     if pending:
-        raise DocsError(f"{path}:{pending[1]}: scoring-check hint is not followed by a code block")
+        raise not_followed(path, pending[1])
     return blocks

@@ -31,8 +31,11 @@ def test_seed_page_runs_its_four_client_samples_and_skips_the_rest(data):
         (432, "python", "json-key"),
     ]
     skipped = {p.block.start: p.reason for p in plans if not p.runnable}
-    assert skipped[46] == skipped[80] == "no HTTP call: not a client of a service"  # Webservice.deploy..., get_keys()
-    assert skipped[132] == "no HTTP call: not a client of a service"  # the server-side score.py
+    assert skipped[46] == "deployment code: not a client of a service (`Webservice.deploy_from_model`)"
+    assert skipped[80] == "no HTTP call: not a client of a service"  # get_keys()
+    assert skipped[132] == (  # the server-side score.py
+        "server-side code (a scoring script with init() and run()): not a client of a service (`def init():`)"
+    )
     assert skipped[163] == "no curl command: not a client of a service"  # pip install
     assert {skipped[n] for n in (92, 106, 252, 344, 424, 485)} == {"json: data, not a program"}
 

@@ -49,7 +49,8 @@ def test_seed_json_and_other_blocks_are_skipped_never_passed(local_pages):
     skipped = {s["start"]: s["reason"] for s in local_pages.results["samples"] if s["page"].endswith(PAGE)}
     for line in (92, 106, 252, 344, 424, 485):
         assert skipped[line] == "json: data, not a program"
-    assert skipped[46] == "no HTTP call: not a client of a service"
+    assert skipped[46] == "deployment code: not a client of a service (`Webservice.deploy_from_model`)"
+    assert skipped[80] == "no HTTP call: not a client of a service"
     assert skipped[163] == "no curl command: not a client of a service"
 
 
