@@ -25,6 +25,7 @@ from rich.console import Console
 
 from . import catalog
 from .backends import BackendUnavailable
+from .docs.extract import FORMATS
 from .options import Parser, add_backend_options, at_least, existing_file, option, positive_seconds, resolve_environment
 from .stubctl import StubUnavailable
 
@@ -68,7 +69,7 @@ def _docs(sub) -> None:
         "service against the stub (placeholders filled in), check what they sent and printed, lint them. "
         "Exit status 1 when a sample fails, 2 for bad input.",
     )
-    check.add_argument("pages", nargs="+", type=Path, metavar="PAGE", help="Markdown (.md) or reStructuredText (.rst)")
+    check.add_argument("pages", nargs="+", type=Path, metavar="PAGE", help="Markdown, reStructuredText or HTML pages")
     add_backend_options(check)
     check.add_argument("--results", type=Path, default=Path("results/docs"), help="folder for the reports and logs")
     check.add_argument("-l", "--language", action="append", help="only samples in these languages")
@@ -80,7 +81,7 @@ def _docs(sub) -> None:
         metavar="FILE",
         help="more placeholder patterns (the format of harness/docs/placeholders.toml), tried first",
     )
-    check.add_argument("--format", choices=("markdown", "rst"), help="the pages' format (default: by name and content)")
+    check.add_argument("--format", choices=FORMATS, help="the pages' format (default: by name and content)")
     check.add_argument("-j", "--jobs", type=at_least("--jobs", 1), default=None, help="samples at once (default: CPUs)")
     check.add_argument(
         "--run-timeout", type=positive_seconds("--run-timeout"), metavar="SECONDS", help="cap on each run"
