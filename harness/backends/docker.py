@@ -146,6 +146,9 @@ class DockerBackend:
         self.cache_dir = cache_dir.resolve() if cache_dir else None
         clean(self.client, only_dead=True)
         self.images = Images(self.client, images, ca_bundle, {MANAGED: "true"}, self.log)
+        from .reaper import Reaper  # (imported here: it imports this module's labels and errors)
+
+        self.reaper = Reaper(self.client, self.images.stub, self.labels)  # up before the run creates anything
         # Offline: the run's network is internal (containers reach each other, nothing
         # else); the stub also joins a second, ordinary network for its published port.
         self.networks = [
@@ -170,6 +173,7 @@ class DockerBackend:
         for network in self.networks:
             with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
                 network.remove()
+        self.reaper.stop()  # it sweeps what is left, if anything, and goes
 
     def _name(self, name: str) -> str:
         return f"scoring-kit-{name}-{self.session}"

@@ -12,6 +12,7 @@ import pytest
 
 from harness.backends.docker import KEEP, MANAGED, PID
 from harness.backends.docker_images import ImageError, Images
+from harness.backends.reaper import ROLE
 from tests.conftest import ROOT
 from tests.docker.conftest import IMAGES, harness_argv, run_harness
 
@@ -19,14 +20,15 @@ from tests.docker.conftest import IMAGES, harness_argv, run_harness
 def labelled(client, pid: int | None = None) -> dict[str, list]:
     """The harness's containers and networks (of one run's process, or all)."""
     flt = {"label": f"{PID}={pid}" if pid else f"{MANAGED}=true"}
+    # A plain list: a container removed meanwhile is no error (inspecting each one would be).
     return {
-        "containers": [c.name for c in client.containers.list(all=True, filters=flt)],
+        "containers": [c["Names"][0].lstrip("/") for c in client.api.containers(all=True, filters=flt)],
         "networks": [n.name for n in client.networks.list(filters=flt)],
     }
 
 
-def start_and_wait_for_containers(client, tmp_path, want: int = 2) -> subprocess.Popen:
-    """Start a full docker run; return once it has the stub and a language container up."""
+def start_and_wait_for_containers(client, tmp_path, want: int = 3) -> subprocess.Popen:
+    """Start a full docker run; return once it has its reaper, the stub and a language container up."""
     proc = subprocess.Popen(
         harness_argv("run", "--backend", "docker", "--images", IMAGES, "--results", str(tmp_path / "r")),
         cwd=ROOT,
@@ -65,6 +67,9 @@ def test_clean_removes_what_a_killed_run_left_and_spares_live_runs(docker_client
     try:
         # (Starting a run also reaps dead runs' objects: the live one must survive that too.)
         killed = start_and_wait_for_containers(docker_client, tmp_path / "killed")
+        # Without its reaper (gone with an engine restart, say), a killed run's objects stay until `clean`.
+        for reaper in docker_client.api.containers(filters={"label": [f"{PID}={killed.pid}", f"{ROLE}=reaper"]}):
+            docker_client.api.remove_container(reaper["Id"], force=True)
         killed.kill()  # SIGKILL: no clean-up of its own
         killed.wait(timeout=60)
         left = labelled(docker_client, killed.pid)
