@@ -59,7 +59,8 @@ def test_broken_language_files_are_named(tmp_path):
     with pytest.raises(catalog.CatalogError, match="non-empty list of strings"):
         catalog.load_language(write(tmp_path, "z", "client = 'clients/go'\n[toolchains.a]\nbuild=[]\nrun='go'\n"))
     with pytest.raises(catalog.CatalogError, match=r"unknown toolchain\(s\) b; defined: a"):
-        catalog.load_language(write(tmp_path, "w", "client = 'clients/go'\nlocal = ['b']\n[toolchains.a]\nbuild=[]\nrun=['go']\n"))
+        text = "client = 'clients/go'\nlocal = ['b']\n[toolchains.a]\nbuild=[]\nrun=['go']\n"
+        catalog.load_language(write(tmp_path, "w", text))
     with pytest.raises(catalog.CatalogError, match="toolchain names"):
         catalog.load_language(write(tmp_path, "v", "client = 'clients/go'\n[[local]]\nname = 'a'\n"))
 
@@ -118,7 +119,8 @@ def test_a_profile_section_overrides_the_shared_docker_section():
 def test_docker_sections_with_unknown_keys_are_named(tmp_path):
     client = tmp_path / "client"
     client.mkdir()
-    text = f"title = 'X'\nclient = '{client}'\n[toolchains.t]\nbuild = []\nrun = ['x']\n[toolchains.t.docker]\nimage = 'x'\n"
+    head = f"title = 'X'\nclient = '{client}'\n[toolchains.t]\nbuild = []\nrun = ['x']\n"
+    text = head + "[toolchains.t.docker]\nimage = 'x'\n"
     with pytest.raises(catalog.CatalogError) as err:
         catalog.load_language(write(tmp_path, "lang", text))
     assert "[toolchains.t].docker" in str(err.value) and "image" in str(err.value)
