@@ -33,6 +33,8 @@ from .journal import Journal
 from .state import ADMIN, Stub
 
 log = logging.getLogger("server_stub")
+# The Content-Encodings aiohttp decodes (br and zstd only with their libraries; without, it refuses them itself).
+DECODED = ("identity", "gzip", "deflate", "br", "zstd")
 
 
 def make_app(stub: Stub) -> web.Application:
@@ -101,6 +103,10 @@ class _Pipeline:
 
     async def _read(self, request: web.Request) -> tuple[bytes | None, web.Response | None, str | None]:
         """The body, or the error answer when it cannot be read (too large, undecodable, cut short)."""
+        codings = [c.strip().lower() for c in request.headers.get("Content-Encoding", "").split(",") if c.strip()]
+        if len(codings) > 1 or (codings and codings[0] not in DECODED):
+            message = f"Content-Encoding {', '.join(codings)} is not supported; send one of {', '.join(DECODED)}"
+            return None, error_response(415, message), f"body not recorded: {message}"
         try:
             return await request.read(), None, None
         except web.HTTPRequestEntityTooLarge:
@@ -170,8 +176,9 @@ def parse_error(status: int, exc: BaseException | None) -> tuple[int, str]:
     text = exc.message if isinstance(exc, HttpProcessingError) else ""
     if "Too many headers" in text:
         return 431, "too many header fields"
-    if isinstance(exc, ContentEncodingError):  # an encoding aiohttp cannot decode (br, zstd without their library)
-        return 415, f"{text.partition('. ')[0]}; send the body unencoded, gzip or deflate"
+    if isinstance(exc, ContentEncodingError):  # br or zstd, without the library to decode it
+        name = text.partition("content-encoding: ")[2].partition(". ")[0]
+        return 415, f"Content-Encoding {name or 'of the body'} is not supported here; send gzip, deflate or none"
     if status >= 500:
         return status, "internal error in the stub; see its log"
     return status, f"not a valid HTTP request: {text or exc}"
