@@ -22,19 +22,18 @@ import uuid
 from typing import Any
 
 from aiohttp import web
-from aiohttp.http_exceptions import ContentEncodingError, HttpProcessingError, LineTooLong
+from aiohttp.http_exceptions import HttpProcessingError, LineTooLong
 from aiohttp.web_protocol import RequestHandler, RequestPayloadError
 
 from . import admin
 from .dialects import DIALECTS
 from .errors import StubError, error_response
 from .faults import Fault
+from .inputs import BODY, decoded
 from .journal import Journal
 from .state import ADMIN, Stub
 
 log = logging.getLogger("server_stub")
-# The Content-Encodings aiohttp decodes (br and zstd only with their libraries; without, it refuses them itself).
-DECODED = ("identity", "gzip", "deflate", "br", "zstd")
 
 
 def make_app(stub: Stub) -> web.Application:
@@ -73,7 +72,8 @@ class _Pipeline:
     @web.middleware
     async def middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if request.path == ADMIN or request.path.startswith(ADMIN + "/"):
-            return await self._answer(request, handler)
+            _, refused, _ = await self._read(request)  # read (and so checked) before any handler, as below
+            return refused or await self._answer(request, handler)
         return await self._journaled(request, handler)
 
     async def _answer(self, request: web.Request, handler: Any) -> web.StreamResponse:
@@ -102,15 +102,17 @@ class _Pipeline:
             return error_response(500, "internal error in the stub; see its log")
 
     async def _read(self, request: web.Request) -> tuple[bytes | None, web.Response | None, str | None]:
-        """The body, or the error answer when it cannot be read (too large, undecodable, cut short)."""
-        codings = [c.strip().lower() for c in request.headers.get("Content-Encoding", "").split(",") if c.strip()]
-        if len(codings) > 1 or (codings and codings[0] not in DECODED):
-            message = f"Content-Encoding {', '.join(codings)} is not supported; send one of {', '.join(DECODED)}"
-            return None, error_response(415, message), f"body not recorded: {message}"
+        """The body, decoded (and kept for the handlers), or the answer when it cannot be read."""
         try:
-            return await request.read(), None, None
+            raw = await request.read()
+            request[BODY] = body = decoded(
+                raw, request.headers.get("Content-Encoding"), self.stub.config.max_body_bytes
+            )
+            return body, None, None
         except web.HTTPRequestEntityTooLarge:
             return None, error_response(413, self.too_large), "body not recorded: over the size limit"
+        except StubError as exc:
+            return None, error_response(exc.status, exc.message), f"body not recorded: {exc.message}"
         except (RequestPayloadError, ConnectionError) as exc:
             if isinstance(exc, ConnectionError):
                 message = "the client closed the connection before sending the whole body"
@@ -176,9 +178,6 @@ def parse_error(status: int, exc: BaseException | None) -> tuple[int, str]:
     text = exc.message if isinstance(exc, HttpProcessingError) else ""
     if "Too many headers" in text:
         return 431, "too many header fields"
-    if isinstance(exc, ContentEncodingError):  # br or zstd, without the library to decode it
-        name = text.partition("content-encoding: ")[2].partition(". ")[0]
-        return 415, f"Content-Encoding {name or 'of the body'} is not supported here; send gzip, deflate or none"
     if status >= 500:
         return status, "internal error in the stub; see its log"
     return status, f"not a valid HTTP request: {text or exc}"
@@ -207,7 +206,11 @@ class _JsonErrorServer(web.Server):
 
 
 class Runner(web.AppRunner):
-    """An AppRunner whose connections answer unparsable requests with the stub's JSON error."""
+    """An AppRunner whose connections answer unparsable requests with the stub's JSON error, and leave
+    Content-Encoding to the application (``inputs.decoded``)."""
+
+    def __init__(self, app: web.Application, **kwargs: Any) -> None:
+        super().__init__(app, auto_decompress=False, **kwargs)
 
     async def _make_server(self) -> web.Server:
         server = await super()._make_server()

@@ -18,7 +18,7 @@ from aiohttp import web
 from .. import swagger
 from ..auth import AuthError
 from ..errors import InputError, StubError
-from ..inputs import content_type_problem, parse_json
+from ..inputs import content_type_problem, parse_json, read_body
 from ..state import DEFAULT_SERVICE, SERVICE_NAME, Stub
 
 AKS_PREFIX = "/api/v1/service/{service:" + SERVICE_NAME + "}"
@@ -80,7 +80,7 @@ class AzureML:
         _require(request, "application/json")
         model = self.stub.model
         try:
-            rows = model.rows_from(parse_json(await request.read(), EXAMPLE))
+            rows = model.rows_from(parse_json(await read_body(request), EXAMPLE))
         except InputError as exc:
             raise StubError(400, str(exc)) from None
         return web.Response(body=json.dumps(model.predict(rows)).encode(), content_type="application/json")
@@ -88,7 +88,7 @@ class AzureML:
     async def _score_binary(self, request: web.Request) -> web.Response:
         """Raw bytes in; their size and SHA-256 out, so a caller can prove what arrived."""
         _require(request, "application/octet-stream", charset=False)
-        body = await request.read()
+        body = await read_body(request)
         if not body:
             raise StubError(400, "empty body: send the file's bytes")
         return web.json_response({"size": len(body), "sha256": hashlib.sha256(body).hexdigest()})
@@ -96,7 +96,7 @@ class AzureML:
     async def _score_multipart(self, request: web.Request) -> web.Response:
         """A form upload: the file field's name, filename, type, size and SHA-256 out."""
         _require(request, "multipart/form-data", charset=False)
-        parts = form_parts(request.headers["Content-Type"], await request.read())
+        parts = form_parts(request.headers["Content-Type"], await read_body(request))
         if FILE_FIELD not in parts:
             found = ", ".join(repr(n) for n in parts) or "none"
             raise StubError(400, f"no file field {FILE_FIELD!r} in the form (fields: {found})")

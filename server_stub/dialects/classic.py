@@ -16,7 +16,7 @@ from aiohttp import web
 
 from ..auth import AuthError
 from ..errors import InputError, StubError
-from ..inputs import content_type_problem, parse_json
+from ..inputs import content_type_problem, parse_json, read_body
 from ..model import finite
 from ..state import SERVICE_NAME, Stub
 
@@ -55,7 +55,7 @@ async def read_table(stub: Stub, request: web.Request) -> tuple[list[str], list[
     if problem:
         raise classic_error(415, "UnsupportedMediaType", problem)
     try:
-        doc = parse_json(await request.read(), SHAPE)
+        doc = parse_json(await read_body(request), SHAPE)
     except InputError as exc:
         raise classic_error(400, "BadArgument", str(exc)) from None
     inputs = doc.get("Inputs") if isinstance(doc, dict) else None

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from ..auth import AuthError
 from ..errors import InputError, StubError
-from ..inputs import content_type_problem, parse_json
+from ..inputs import content_type_problem, parse_json, read_body
 from ..model import Classifier
 from ..state import SERVICE_NAME, Stub
 
@@ -52,7 +52,7 @@ class ModelArts:
         if problem:
             raise modelarts_error(415, "ModelArts.4001", problem)
         try:
-            doc = parse_json(await request.read(), self._shape())
+            doc = parse_json(await read_body(request), self._shape())
             meta, records = self._envelope(doc)
             features = [self.model.features_of(r, f"data.req_data[{i}]") for i, r in enumerate(records)]
             answers = [{**r, "predictresult": self.model.predict(x)} for r, x in zip(records, features)]
