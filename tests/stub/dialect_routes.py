@@ -38,6 +38,10 @@ class Route:
     def url_path(self, service: str) -> str:
         return self.path.format(service=service)
 
+    def owns(self, path: str) -> bool:
+        """Whether a path lies in this route's part of the URL space (its first segment)."""
+        return path.split("/")[1:2] == self.path.split("/")[1:2]
+
     def credential(self, key: str = KEY) -> tuple[str, str]:
         return (self.auth_header, key if self.auth_header == "X-Auth-Token" else f"Bearer {key}")
 
@@ -83,7 +87,10 @@ def send(url: str, method: str, path: str, body: bytes, headers: list[tuple[str,
             conn.putheader(name, value)
         if not any(name.lower() in ("content-length", "transfer-encoding") for name, _ in headers):
             conn.putheader("Content-Length", str(len(body)))
-        conn.endheaders(body)
+        try:
+            conn.endheaders(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the stub answered early (a request it refused before its body) and closed: read that answer
         resp = conn.getresponse()
         return Answer(resp.status, resp.headers.get("Content-Type", ""), resp.read())
     finally:
