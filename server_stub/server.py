@@ -87,60 +87,46 @@ def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(name) or default
 
 
+def _auth_mode(value: str) -> str:
+    if value not in MODES:
+        raise argparse.ArgumentTypeError(f"expected one of {', '.join(MODES)}, got {value!r}")
+    return value
+
+
+def _at_least_1(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
+    return number
+
+
+# flag, environment variable, type, default (None: unset), help
+_FLAGS = [
+    ("--host", "STUB_HOST", str, "127.0.0.1", "address to bind"),
+    ("--port", "STUB_PORT", int, "5001", "port, 0 for any free one"),
+    ("--auth", "STUB_AUTH", _auth_mode, "none", f"authentication: {', '.join(MODES)}"),
+    ("--primary-key", "STUB_PRIMARY_KEY", str, None, "primary key for --auth key (default random)"),
+    ("--secondary-key", "STUB_SECONDARY_KEY", str, None, "secondary key (default random)"),
+    ("--token-secret", "STUB_TOKEN_SECRET", str, None, "HMAC secret signing tokens (default random)"),
+    ("--token-lifetime", "STUB_TOKEN_LIFETIME", float, "3600", "token lifetime in seconds"),
+    ("--max-body-bytes", "STUB_MAX_BODY_BYTES", _at_least_1, str(1 << 20), "larger bodies get 413"),
+    ("--journal-limit", "STUB_JOURNAL_LIMIT", _at_least_1, "10000", "requests kept; older ones dropped, counted"),
+    ("--model", "STUB_MODEL", str, None, "model JSON file (default the diabetes model)"),
+]
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m server_stub",
         description="A recording stand-in for an Azure ML scoring web service (diabetes regression model).",
         epilog="Every flag can also be set with the environment variable in brackets.",
     )
-    p.add_argument(
-        "--host", default=_env("STUB_HOST", "127.0.0.1"), help="address to bind [STUB_HOST] (default 127.0.0.1)"
-    )
-    p.add_argument(
-        "--port",
-        type=int,
-        default=_env("STUB_PORT", "5001"),
-        help="port, 0 for any free one [STUB_PORT] (default 5001)",
-    )
-    p.add_argument(
-        "--auth", choices=MODES, default=_env("STUB_AUTH", "none"), help="authentication [STUB_AUTH] (default none)"
-    )
-    p.add_argument(
-        "--primary-key",
-        default=_env("STUB_PRIMARY_KEY"),
-        help="primary key for --auth key [STUB_PRIMARY_KEY] (default random)",
-    )
-    p.add_argument(
-        "--secondary-key",
-        default=_env("STUB_SECONDARY_KEY"),
-        help="secondary key [STUB_SECONDARY_KEY] (default random)",
-    )
-    p.add_argument(
-        "--token-secret",
-        default=_env("STUB_TOKEN_SECRET"),
-        help="HMAC secret signing tokens [STUB_TOKEN_SECRET] (default random)",
-    )
-    p.add_argument(
-        "--token-lifetime",
-        type=float,
-        default=_env("STUB_TOKEN_LIFETIME", "3600"),
-        help="token lifetime in seconds [STUB_TOKEN_LIFETIME]",
-    )
-    p.add_argument(
-        "--max-body-bytes",
-        type=_at_least_1,
-        default=_env("STUB_MAX_BODY_BYTES", str(1 << 20)),
-        help="larger bodies get 413 [STUB_MAX_BODY_BYTES] (default 1 MiB)",
-    )
-    p.add_argument(
-        "--journal-limit",
-        type=_at_least_1,
-        default=_env("STUB_JOURNAL_LIMIT", "10000"),
-        help="requests kept in the journal; older ones are dropped and counted [STUB_JOURNAL_LIMIT] (default 10000)",
-    )
-    p.add_argument(
-        "--model", default=_env("STUB_MODEL"), help="model JSON file [STUB_MODEL] (default the diabetes model)"
-    )
+    for flag, variable, kind, default, text in _FLAGS:
+        shown = f" (default {default})" if default is not None else ""
+        p.add_argument(flag, type=kind, default=_env(variable, default), help=f"{text} [{variable}]{shown}")
     p.add_argument(
         "--tls",
         metavar="PORT=PEM",
@@ -157,16 +143,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         except argparse.ArgumentTypeError as exc:
             p.error(f"STUB_TLS: {exc}")
     return args
-
-
-def _at_least_1(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
-    return number
 
 
 def _tls_listener(value: str) -> tuple[int, str]:
