@@ -1,6 +1,6 @@
 """A recording stand-in for an Azure Machine Learning scoring web service."""
 
-from .app import Stub, StubConfig
 from .server import running
+from .state import Stub, StubConfig
 
 __all__ = ["Stub", "StubConfig", "running"]

@@ -105,11 +105,13 @@ class ServiceAuth:
         if scheme.lower() != "bearer" or not credential:
             raise AuthError(f"Authorization header must be 'Bearer <{what}>', got scheme {scheme!r}")
         if self.mode == "key":
-            supplied = credential.encode()
+            supplied = credential.encode("utf-8", "surrogateescape")  # the header's bytes, whatever they are
             # Compare with both keys, always, so timing does not tell which one was close.
             ok_primary = hmac.compare_digest(supplied, self.primary_key.encode())
             ok_secondary = hmac.compare_digest(supplied, self.secondary_key.encode())
             if not (ok_primary or ok_secondary):
                 raise AuthError("invalid key")
+        elif not credential.isascii():
+            raise AuthError("token is not valid: a token is ASCII text")
         else:
             tokens.verify(credential, service)

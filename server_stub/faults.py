@@ -10,11 +10,15 @@ stays until cleared.  Faults queue: the oldest active one applies first.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 _ids = itertools.count(1)
 MAX_DELAY = 600.0
+FRAMING = ("content-length", "transfer-encoding", "connection")
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_VALUE = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f]*")  # no control characters but tab
 
 
 @dataclass
@@ -37,8 +41,8 @@ class Fault:
             raise ValueError(f"unknown fault field(s): {', '.join(sorted(unknown))}")
         status, delay, drop, times = doc.get("status"), doc.get("delay", 0), doc.get("drop", False), doc.get("times")
         headers = doc.get("headers", {})
-        if status is not None and (not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599):
-            raise ValueError("status must be an HTTP status code (100-599)")
+        if status is not None and (not isinstance(status, int) or isinstance(status, bool) or not 200 <= status <= 599):
+            raise ValueError("status must be an HTTP status code of a final answer (200-599)")
         if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= MAX_DELAY:
             raise ValueError(f"delay must be a number of seconds from 0 to {MAX_DELAY:g}")
         if not isinstance(drop, bool):
@@ -49,6 +53,8 @@ class Fault:
             isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
         ):
             raise ValueError("headers must be an object of string values")
+        for name, value in headers.items():
+            _check_header(name, value)
         if drop and status is not None:
             raise ValueError("a fault either drops the connection or answers a status, not both")
         if status is None and not drop and not delay:
@@ -57,6 +63,16 @@ class Fault:
 
     def to_json(self) -> dict:
         return asdict(self)
+
+
+def _check_header(name: str, value: str) -> None:
+    """A header the stub can send as given: a token name, a value without control characters, no framing."""
+    if not _TOKEN.fullmatch(name):
+        raise ValueError(f"header name {name[:40]!r} is not an HTTP token (letters, digits, !#$%&'*+-.^_`|~)")
+    if name.lower() in FRAMING:
+        raise ValueError(f"header {name} is set by the stub itself (it frames the body); leave it out")
+    if not _VALUE.fullmatch(value):
+        raise ValueError(f"header {name} has control characters; send printable text")
 
 
 class FaultQueue:

@@ -14,33 +14,21 @@ import pathlib
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import InputError
+
 DEFAULT_MODEL = pathlib.Path(__file__).with_name("models") / "diabetes.json"
 
 
-class InputError(ValueError):
-    """The request body cannot be scored; the message says why, for the caller."""
-
-
-def _reject_constant(name: str) -> float:
-    raise InputError(f"{name} is not a valid JSON number; send finite numbers only")
-
-
-def parse_json(body: bytes) -> Any:
-    """Parse a request body as strict JSON (UTF-8, no NaN/Infinity)."""
+def finite(value: Any, strings: bool = False) -> float | None:
+    """The value as a finite float: a JSON number (or, with ``strings``, a numeric string); else None."""
+    kinds = (int, float, str) if strings else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        return None
     try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"body is not valid UTF-8 (byte {exc.start} is 0x{body[exc.start]:02x})") from None
-    if not text.strip():
-        raise InputError('body is empty; send a JSON document such as {"data": [[...], ...]}')
-    try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"malformed JSON at line {exc.lineno} column {exc.colno} (char {exc.pos}): {exc.msg}"
-        ) from None
-    except RecursionError:
-        raise InputError("malformed JSON: nesting is too deep") from None
+        number = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _kind(value: Any) -> str:
@@ -110,11 +98,8 @@ class LinearModel:
                     shown = shown if len(shown) <= 40 else shown[:37] + "..."
                     where = f"row {i}, value {j} ({self.feature_names[j - 1]})"
                     raise InputError(f"{where} is {_kind(value)} ({shown}), expected a number")
-                try:
-                    number = float(value)
-                except OverflowError:
-                    number = math.inf
-                if not math.isfinite(number):
+                number = finite(value)
+                if number is None:
                     raise InputError(
                         f"row {i}, value {j} ({self.feature_names[j - 1]}) is out of the range of a double"
                     )
@@ -164,9 +149,10 @@ class Classifier:
             if name not in record:
                 raise InputError(f"{where} has no field {name!r}; needs {', '.join(self.feature_names)}")
             value = record[name]
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(float(value)):
+            number = finite(value)
+            if number is None:
                 raise InputError(f"{where}.{name} is {_kind(value)} ({json.dumps(value)[:40]}), expected a number")
-            values.append(float(value))
+            values.append(number)
         return values
 
     def probabilities(self, x: list[float]) -> list[float]:

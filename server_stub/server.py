@@ -11,41 +11,47 @@ import signal
 import ssl
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from aiohttp import web
 
-from .app import ADMIN, Stub, StubConfig
+from .app import Runner, make_app
 from .auth import MODES
+from .state import ADMIN, Stub, StubConfig
+from .tls import Listener, tls_context
 
-
-def tls_context(pem: str) -> ssl.SSLContext:
-    """A server context for TLS 1.2 or newer, from one PEM file holding the key and the certificate chain."""
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(pem)
-    return context
+__all__ = ["main", "running", "start", "tls_context"]
 
 
 async def start(
-    stub: Stub, host: str, port: int, access_log: bool = False, tls: list[tuple[int, str]] = ()
+    stub: Stub, host: str, port: int, access_log: bool = False, tls: Sequence[tuple[int, str]] = ()
 ) -> tuple[web.AppRunner, list[str]]:
     """Start serving plain HTTP on ``port`` and HTTPS on each ``(port, pem)`` of ``tls``, with the same
-    routes and state; return the runner and the base URLs (with the real ports), HTTP first."""
-    runner = web.AppRunner(stub.make_app(), access_log=web.access_logger if access_log else None)
+    routes and state; return the runner and the base URLs (with the real ports), HTTP first.  Each HTTPS
+    listener counts its handshakes in ``stub.tls_listeners``."""
+    runner = Runner(make_app(stub), access_log=web.access_logger if access_log else None)
     await runner.setup()
     shown = f"[{host}]" if ":" in host else host
+    listeners = [Listener(p, pem) for p, pem in tls]
+    sites = [("http", port, None, None), *(("https", t.port, tls_context(t.pem, t), t) for t in listeners)]
     urls = []
-    for scheme, listen_port, context in [("http", port, None), *(("https", p, tls_context(pem)) for p, pem in tls)]:
+    for scheme, listen_port, context, listener in sites:
         before = len(runner.addresses)
         await web.TCPSite(runner, host, listen_port, ssl_context=context).start()
-        urls.append(f"{scheme}://{shown}:{runner.addresses[before][1]}")
+        real_port = runner.addresses[before][1]
+        if listener is not None:
+            listener.port = real_port
+            stub.tls_listeners.append(listener)
+        urls.append(f"{scheme}://{shown}:{real_port}")
     return runner, urls
 
 
 @contextlib.contextmanager
-def running(config: StubConfig | None = None, host: str = "127.0.0.1", port: int = 0) -> Iterator[tuple[Stub, str]]:
-    """Run a stub in a background thread: ``with running() as (stub, url): ...``."""
+def running(
+    config: StubConfig | None = None, host: str = "127.0.0.1", port: int = 0, tls: Sequence[tuple[int, str]] = ()
+) -> Iterator[tuple[Stub, str]]:
+    """Run a stub in a background thread: ``with running() as (stub, url): ...``; HTTPS listeners
+    (``tls``: ``(port, pem)`` pairs) are in ``stub.tls_listeners``."""
     stub = Stub(config)
     loop = asyncio.new_event_loop()
     started: dict = {}
@@ -54,7 +60,7 @@ def running(config: StubConfig | None = None, host: str = "127.0.0.1", port: int
     def serve() -> None:
         asyncio.set_event_loop(loop)
         try:
-            started["runner"], urls = loop.run_until_complete(start(stub, host, port))
+            started["runner"], urls = loop.run_until_complete(start(stub, host, port, tls=tls))
             started["url"] = urls[0]
         except BaseException as exc:  # report start-up failures to the caller's thread
             started["error"] = exc
@@ -81,71 +87,62 @@ def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(name) or default
 
 
+def _auth_mode(value: str) -> str:
+    if value not in MODES:
+        raise argparse.ArgumentTypeError(f"expected one of {', '.join(MODES)}, got {value!r}")
+    return value
+
+
+def _at_least_1(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
+    return number
+
+
+# flag, environment variable, type, default (None: unset), help
+_FLAGS = [
+    ("--host", "STUB_HOST", str, "127.0.0.1", "address to bind"),
+    ("--port", "STUB_PORT", int, "5001", "port, 0 for any free one"),
+    ("--auth", "STUB_AUTH", _auth_mode, "none", f"authentication: {', '.join(MODES)}"),
+    ("--primary-key", "STUB_PRIMARY_KEY", str, None, "primary key for --auth key (default random)"),
+    ("--secondary-key", "STUB_SECONDARY_KEY", str, None, "secondary key (default random)"),
+    ("--token-secret", "STUB_TOKEN_SECRET", str, None, "HMAC secret signing tokens (default random)"),
+    ("--token-lifetime", "STUB_TOKEN_LIFETIME", float, "3600", "token lifetime in seconds"),
+    ("--max-body-bytes", "STUB_MAX_BODY_BYTES", _at_least_1, str(1 << 20), "larger bodies get 413"),
+    ("--journal-limit", "STUB_JOURNAL_LIMIT", _at_least_1, "10000", "requests kept; older ones dropped, counted"),
+    ("--model", "STUB_MODEL", str, None, "model JSON file (default the diabetes model)"),
+]
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m server_stub",
         description="A recording stand-in for an Azure ML scoring web service (diabetes regression model).",
         epilog="Every flag can also be set with the environment variable in brackets.",
     )
-    p.add_argument(
-        "--host", default=_env("STUB_HOST", "127.0.0.1"), help="address to bind [STUB_HOST] (default 127.0.0.1)"
-    )
-    p.add_argument(
-        "--port",
-        type=int,
-        default=int(_env("STUB_PORT", "5001")),
-        help="port, 0 for any free one [STUB_PORT] (default 5001)",
-    )
-    p.add_argument(
-        "--auth", choices=MODES, default=_env("STUB_AUTH", "none"), help="authentication [STUB_AUTH] (default none)"
-    )
-    p.add_argument(
-        "--primary-key",
-        default=_env("STUB_PRIMARY_KEY"),
-        help="primary key for --auth key [STUB_PRIMARY_KEY] (default random)",
-    )
-    p.add_argument(
-        "--secondary-key",
-        default=_env("STUB_SECONDARY_KEY"),
-        help="secondary key [STUB_SECONDARY_KEY] (default random)",
-    )
-    p.add_argument(
-        "--token-secret",
-        default=_env("STUB_TOKEN_SECRET"),
-        help="HMAC secret signing tokens [STUB_TOKEN_SECRET] (default random)",
-    )
-    p.add_argument(
-        "--token-lifetime",
-        type=float,
-        default=float(_env("STUB_TOKEN_LIFETIME", "3600")),
-        help="token lifetime in seconds [STUB_TOKEN_LIFETIME]",
-    )
-    p.add_argument(
-        "--max-body-bytes",
-        type=int,
-        default=int(_env("STUB_MAX_BODY_BYTES", str(1 << 20))),
-        help="larger bodies get 413 [STUB_MAX_BODY_BYTES] (default 1 MiB)",
-    )
-    p.add_argument(
-        "--journal-limit",
-        type=int,
-        default=int(_env("STUB_JOURNAL_LIMIT", "10000")),
-        help="requests kept in the journal [STUB_JOURNAL_LIMIT]",
-    )
-    p.add_argument(
-        "--model", default=_env("STUB_MODEL"), help="model JSON file [STUB_MODEL] (default the diabetes model)"
-    )
+    for flag, variable, kind, default, text in _FLAGS:
+        shown = f" (default {default})" if default is not None else ""
+        p.add_argument(flag, type=kind, default=_env(variable, default), help=f"{text} [{variable}]{shown}")
     p.add_argument(
         "--tls",
         metavar="PORT=PEM",
         action="append",
         type=_tls_listener,
-        default=[_tls_listener(v) for v in (_env("STUB_TLS") or "").split()],
         help="also serve HTTPS (TLS 1.2+) on PORT with the key and certificate chain in the PEM file; "
-        "repeat for more [STUB_TLS, space-separated]",
+        "repeat for more [STUB_TLS, space-separated; --tls replaces it]",
     )
     p.add_argument("--access-log", action="store_true", help="log every request to stderr")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.tls is None:
+        try:
+            args.tls = [_tls_listener(v) for v in (_env("STUB_TLS") or "").split()]
+        except argparse.ArgumentTypeError as exc:
+            p.error(f"STUB_TLS: {exc}")
+    return args
 
 
 def _tls_listener(value: str) -> tuple[int, str]:

@@ -94,9 +94,23 @@ def test_clear_faults(stub):
         ({}, "needs a status"),
         ({"status": 500, "colour": 1}, "colour"),
         ({"status": 500, "headers": {"a": 1}}, "headers"),
+        ({"status": 101}, "status"),
+        ({"status": 500, "headers": {"X": "a\r\nInjected: 1"}}, "control characters"),
+        ({"status": 500, "headers": {"X": "a\u0000"}}, "control characters"),
+        ({"status": 500, "headers": {"Bad Name": "a"}}, "not an HTTP token"),
+        ({"status": 500, "headers": {"": "a"}}, "not an HTTP token"),
+        ({"status": 500, "headers": {"Content-Length": "3"}}, "set by the stub itself"),
+        ({"status": 500, "headers": {"transfer-encoding": "chunked"}}, "set by the stub itself"),
     ],
 )
 def test_invalid_faults_are_refused(stub, fault, fragment):
     resp = stub.admin("POST", "/services/f/faults", json=fault)
     assert resp.status_code == 400
     assert fragment in resp.json()["message"]
+
+
+def test_header_values_with_tabs_and_non_ascii_text_are_sent(stub):
+    """The twin of the refused headers: what HTTP allows in a value goes out as given."""
+    add_fault(stub, "f", status=503, headers={"Retry-After": "1", "X-Note": "a\tb", "X-Text": "é"}, times=1)
+    resp = stub.score(service="f")
+    assert resp.status_code == 503 and resp.headers["X-Note"] == "a\tb" and resp.headers["Retry-After"] == "1"

@@ -2,11 +2,15 @@
 
 import json
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+
+from tests.stub import strategies
+from tests.stub.dialect_routes import Answer
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
@@ -142,3 +146,40 @@ def test_near_valid_dialect_bodies_get_a_clean_answer(stub, records, names, valu
     table = {"Inputs": {"input1": {"ColumnNames": names, "Values": values}}}
     url = stub.url + "/workspaces/ws/services/c/execute?api-version=2.0"
     assert_clean_dialect_answer(stub.http.post(url, data=json.dumps(table), headers=json_header))
+
+
+# -- whole requests on every route (the same strategies as bench/stub_fuzz.py, which runs 10,000+) -----------
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(probe=strategies.probes())
+def test_generated_requests_on_every_route_get_a_clean_answer(stub, probe):
+    if not stub.stub.services:
+        strategies.set_up(stub.url)
+    assert strategies.judge(probe, strategies.attempt(stub.url, probe)) is None
+
+
+@pytest.mark.parametrize(
+    "answer, problem",
+    [
+        (None, "no answer"),
+        (Answer(500, "application/json", b'{"status_code": 500, "message": "x"}'), "HTTP 500"),
+        (Answer(503, "text/plain", b"down"), "HTTP 503"),
+        (Answer(400, "text/plain", b"Bad Request"), "without a JSON body"),
+        (Answer(404, "application/json", b'{"error": "x"}'), "no error form"),
+        (Answer(401, "application/json", b'{"status_code": 400, "message": "x"}'), "no error form"),
+    ],
+)
+def test_the_fuzzers_judge_catches_each_kind_of_bad_answer(answer, problem):
+    probe = strategies.Probe("POST", "/score", [], b"{}")
+    assert problem in strategies.judge(probe, answer)
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("/score", b'{"status_code": 400, "message": "x"}'),
+        ("/v1/infers/s", b'{"error_code": "ModelArts.4002", "error_msg": "x"}'),
+        ("/workspaces/w/services/s/execute", b'{"error": {"code": "BadArgument", "message": "x"}}'),
+    ],
+)
+def test_the_fuzzers_judge_passes_each_error_form(path, body):
+    assert strategies.judge(strategies.Probe("POST", path, [], b""), Answer(400, "application/json", body)) is None

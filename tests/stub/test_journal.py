@@ -6,7 +6,10 @@ import json
 import threading
 from urllib.parse import urlsplit
 
+import pytest
+
 from server_stub.journal import decode_body
+from server_stub.server import parse_args
 
 
 def raw_post(url: str, path: str, headers: list[tuple[str, str]], body: bytes) -> int:
@@ -103,6 +106,41 @@ def test_journal_is_capped_and_counts_dropped_entries(make_stub):
     doc = s.admin("GET", "/requests").json()
     assert doc["count"] == 3 and doc["limit"] == 3 and doc["dropped"] == 2
     assert [e["id"] for e in doc["requests"]] == [3, 4, 5]
+
+
+def test_journal_under_its_cap_drops_nothing(make_stub):
+    s = make_stub(journal_limit=3)
+    for _ in range(3):
+        s.http.get(s.url + "/", timeout=5)
+    doc = s.admin("GET", "/requests").json()
+    assert doc["count"] == 3 and doc["dropped"] == 0
+
+
+def test_clearing_the_journal_keeps_the_count_of_dropped_entries(make_stub):
+    s = make_stub(journal_limit=1)
+    for _ in range(3):
+        s.http.get(s.url + "/", timeout=5)
+    s.admin("DELETE", "/requests")
+    assert s.admin("GET", "/requests").json() == {"requests": [], "count": 0, "dropped": 2, "limit": 1}
+
+
+@pytest.mark.parametrize(
+    "argv, env, limit", [([], {}, 10_000), (["--journal-limit", "7"], {}, 7), ([], {"STUB_JOURNAL_LIMIT": "9"}, 9)]
+)
+def test_the_journal_cap_comes_from_the_flag_or_the_environment(monkeypatch, argv, env, limit):
+    monkeypatch.delenv("STUB_JOURNAL_LIMIT", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert parse_args(argv).journal_limit == limit
+
+
+@pytest.mark.parametrize("argv, env", [(["--journal-limit", "0"], {}), ([], {"STUB_JOURNAL_LIMIT": "lots"})])
+def test_a_bad_journal_cap_is_a_one_line_error(monkeypatch, capsys, argv, env):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as stop:
+        parse_args(argv)
+    assert stop.value.code == 2 and "--journal-limit: expected a whole number of at least 1" in capsys.readouterr().err
 
 
 def test_request_is_journaled_before_a_delayed_answer(stub):

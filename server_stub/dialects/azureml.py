@@ -1,0 +1,117 @@
+"""Azure ML scoring: ``GET /``, ``POST /score``, ``GET /swagger.json``, also under ``/api/v1/service/{service}/``.
+
+A service takes rows of numbers as JSON (the diabetes model), or, when its
+input mode says so, raw bytes or a multipart form upload (answered with
+what arrived: size and SHA-256).  Credentials travel as ``Authorization:
+Bearer``; errors are the stub's own ``{"status_code", "message"}``.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import json
+
+from aiohttp import web
+
+from .. import swagger
+from ..auth import AuthError
+from ..errors import InputError, StubError
+from ..inputs import content_type_problem, parse_json, read_body
+from ..state import DEFAULT_SERVICE, SERVICE_NAME, Stub
+
+AKS_PREFIX = "/api/v1/service/{service:" + SERVICE_NAME + "}"
+FILE_FIELD = "images"  # the ModelArts file input's field name
+EXAMPLE = '{"data": [[...], ...]}'
+
+
+def register(stub: Stub, router: web.UrlDispatcher) -> None:
+    stub.claim_service_paths("/api/v1/service/")
+    routes = AzureML(stub)
+    for prefix in ("", AKS_PREFIX):
+        router.add_get(prefix + "/", routes.health)
+        router.add_post(prefix + "/score", routes.score)
+        router.add_get(prefix + "/swagger.json", routes.swagger)
+    router.add_get(AKS_PREFIX, routes.health)
+
+
+def form_parts(content_type: str, body: bytes) -> dict[str, dict]:
+    """The parts of a multipart/form-data body by field name: filename, content_type, data."""
+    header = f"Content-Type: {content_type}\r\n\r\n".encode("utf-8", "surrogateescape")  # the bytes as sent
+    message = email.message_from_bytes(header + body, policy=email.policy.HTTP)
+    parts = {}
+    for part in message.iter_parts() if message.is_multipart() else []:
+        name = part.get_param("name", header="content-disposition")
+        if name:
+            parts[str(name)] = {
+                "filename": part.get_filename(),
+                "content_type": part.get_content_type() if part.get("Content-Type") else None,
+                "data": part.get_payload(decode=True) or b"",
+            }
+    return parts
+
+
+class AzureML:
+    def __init__(self, stub: Stub) -> None:
+        self.stub = stub
+
+    async def health(self, request: web.Request) -> web.Response:
+        return web.Response(text="Healthy")
+
+    async def swagger(self, request: web.Request) -> web.Response:
+        name = request.match_info.get("service", DEFAULT_SERVICE)
+        base = f"/api/v1/service/{name}" if "service" in request.match_info else "/"
+        return web.json_response(swagger.build(self.stub.model, name, base, self.stub.auth_of(name).mode))
+
+    async def score(self, request: web.Request) -> web.Response:
+        name = request.match_info.get("service", DEFAULT_SERVICE)
+        try:
+            self.stub.auth_of(name).check(request.headers.get("Authorization"), name, self.stub.tokens)
+        except AuthError as exc:
+            challenge = "Bearer" if "Authorization" not in request.headers else 'Bearer error="invalid_token"'
+            raise StubError(401, str(exc), {"WWW-Authenticate": challenge}) from None
+        svc = self.stub.services.get(name)
+        mode = svc.input if svc else "json"
+        if mode == "binary":
+            return await self._score_binary(request)
+        if mode == "multipart":
+            return await self._score_multipart(request)
+        _require(request, "application/json")
+        model = self.stub.model
+        try:
+            rows = model.rows_from(parse_json(await read_body(request), EXAMPLE))
+        except InputError as exc:
+            raise StubError(400, str(exc)) from None
+        return web.Response(body=json.dumps(model.predict(rows)).encode(), content_type="application/json")
+
+    async def _score_binary(self, request: web.Request) -> web.Response:
+        """Raw bytes in; their size and SHA-256 out, so a caller can prove what arrived."""
+        _require(request, "application/octet-stream", charset=False)
+        body = await read_body(request)
+        if not body:
+            raise StubError(400, "empty body: send the file's bytes")
+        return web.json_response({"size": len(body), "sha256": hashlib.sha256(body).hexdigest()})
+
+    async def _score_multipart(self, request: web.Request) -> web.Response:
+        """A form upload: the file field's name, filename, type, size and SHA-256 out."""
+        _require(request, "multipart/form-data", charset=False)
+        parts = form_parts(request.headers["Content-Type"], await read_body(request))
+        if FILE_FIELD not in parts:
+            found = ", ".join(repr(n) for n in parts) or "none"
+            raise StubError(400, f"no file field {FILE_FIELD!r} in the form (fields: {found})")
+        part = parts[FILE_FIELD]
+        answer = {
+            "field": FILE_FIELD,
+            "filename": part["filename"],
+            "content_type": part["content_type"],
+            "size": len(part["data"]),
+            "sha256": hashlib.sha256(part["data"]).hexdigest(),
+        }
+        return web.json_response(answer)
+
+
+def _require(request: web.Request, media: str, charset: bool = True) -> None:
+    problem = content_type_problem(request.headers.get("Content-Type"), media, charset)
+    if problem:
+        raise StubError(415, problem)

@@ -1,0 +1,114 @@
+"""The state of one stub: model, services and their settings, journal, token signer, TLS listeners.
+
+The HTTP application (``app``), the admin API and each dialect read and
+change this state; it imports none of them.  Dialects add to it through
+two seams: the path prefixes whose next segment names a service (so the
+journal files a request under its service even when no route matches), and
+reset hooks for per-service state of their own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .auth import MODES, ServiceAuth, TokenIssuer, new_key
+from .faults import FaultQueue
+from .journal import Journal
+from .model import DEFAULT_MODEL, LinearModel
+
+ADMIN = "/__admin"
+DEFAULT_SERVICE = "default"
+SERVICE_NAME = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}"
+# "json": rows of numbers in, predictions out. "binary": raw bytes in (an image, a file), as a scoring
+# script reading the raw request would. "multipart": a form upload with a file field "images" (ModelArts).
+INPUT_MODES = ("json", "binary", "multipart")
+
+
+@dataclass
+class StubConfig:
+    """Start-up settings; every one also has a command-line flag."""
+
+    auth: str = "none"
+    primary_key: str | None = None
+    secondary_key: str | None = None
+    token_secret: str | None = None
+    token_lifetime: float = 3600.0
+    max_body_bytes: int = 1 << 20
+    journal_limit: int = 10_000
+    model_path: str | None = None
+
+
+@dataclass
+class Service:
+    name: str
+    auth: ServiceAuth
+    faults: FaultQueue = field(default_factory=FaultQueue)
+    input: str = "json"  # one of INPUT_MODES
+
+
+class Stub:
+    """State of one stub server: model, services, journal, token signer and TLS listeners."""
+
+    def __init__(self, config: StubConfig | None = None) -> None:
+        self.config = config = config or StubConfig()
+        if config.auth not in MODES:
+            raise ValueError(f"auth must be one of {', '.join(MODES)}, got {config.auth!r}")
+        self.model = LinearModel.load(config.model_path or DEFAULT_MODEL)
+        self.journal = Journal(config.journal_limit)
+        self.tokens = TokenIssuer(lifetime=config.token_lifetime)
+        if config.token_secret:
+            self.tokens.secret = config.token_secret
+        # Services not configured through the admin API share these settings.
+        self.default_auth = ServiceAuth(config.auth, config.primary_key or new_key(), config.secondary_key or new_key())
+        self.services: dict[str, Service] = {}
+        self.tls_listeners: list = []  # tls.Listener objects, added by server.start
+        self.reset_hooks: list[Callable[[str], None]] = []
+        self._service_prefixes: list[str] = []
+        self._service_path: re.Pattern | None = None
+
+    # -- services -----------------------------------------------------------
+    def service(self, name: str) -> Service:
+        """The service's own state, created from the defaults on first use."""
+        if name not in self.services:
+            d = self.default_auth
+            self.services[name] = Service(name, ServiceAuth(d.mode, d.primary_key, d.secondary_key))
+        return self.services[name]
+
+    def auth_of(self, name: str) -> ServiceAuth:
+        svc = self.services.get(name)
+        return svc.auth if svc else self.default_auth
+
+    def describe(self, name: str) -> dict:
+        svc = self.services.get(name)
+        base = "" if name == DEFAULT_SERVICE else f"/api/v1/service/{name}"
+        return {
+            "name": name,
+            "scoringPath": f"{base}/score",
+            "auth": self.auth_of(name).describe(),
+            "input": svc.input if svc else "json",
+            "faults": svc.faults.list() if svc else [],
+        }
+
+    def reset(self, name: str) -> int:
+        """Forget a service's settings, dialect state and journal; the number of requests cleared."""
+        self.services.pop(name, None)
+        for hook in self.reset_hooks:
+            hook(name)
+        return self.journal.clear(name)
+
+    # -- which service a path belongs to ---------------------------------------
+    def claim_service_paths(self, prefix: str) -> None:
+        """Paths starting with ``prefix`` (a regular expression) name their service in the next segment."""
+        if prefix not in self._service_prefixes:
+            self._service_prefixes.append(prefix)
+            self._service_path = None
+
+    def service_at(self, path: str) -> str:
+        """The service a request to ``path`` is journaled under (``default`` when none is named)."""
+        if self._service_path is None:
+            prefixes = "|".join(f"(?:{p})" for p in self._service_prefixes) or "(?!)"
+            self._service_path = re.compile(f"^(?:{prefixes})({SERVICE_NAME})(?:/|$)")
+        match = self._service_path.match(path)
+        return match.group(1) if match else DEFAULT_SERVICE
