@@ -37,8 +37,8 @@ sys.path.insert(0, str(ROOT))
 
 from harness import catalog  # noqa: E402
 from harness.backends.local import LocalBackend  # noqa: E402
-from harness.redact import Redactor  # noqa: E402
 from harness.plan import service_name  # noqa: E402
+from harness.redact import Redactor  # noqa: E402
 from harness.runner import set_up  # noqa: E402
 from harness.stubctl import StubControl  # noqa: E402
 
