@@ -272,9 +272,23 @@ def check_retry_gaps(entries: list[dict], min_gap: float) -> Check:
     )
 
 
-def evaluate(plan: CellPlan, entries: list[dict], run: RunResult) -> list[Check]:
-    """All checks of one cell."""
+def check_tls(expect: Expect, tls: dict | None) -> list[Check]:
+    """How many TLS connections the client opened to the cell's own listener (e.g. 1: it did not retry a
+    certificate it cannot trust), judged from what the stub saw, however fast the machine was."""
+    if expect.tls_connections is None:
+        return []
+    if tls is None:
+        return [
+            Check("TLS connections", False, str(expect.tls_connections), "(not counted)", "the cell had no listener")
+        ]
+    got = tls["connections"]
+    why = "" if got == expect.tls_connections else "a certificate that fails verification is not worth retrying"
+    seen = f"{got} ({tls['failed']} failed, {tls['handshakes']} completed)"
+    return [Check("TLS connections", got == expect.tls_connections, str(expect.tls_connections), seen, why)]
+
+
+def evaluate(plan: CellPlan, entries: list[dict], run: RunResult, tls: dict | None = None) -> list[Check]:
+    """All checks of one cell (``tls``: what the cell's own TLS listener saw)."""
     expect = plan.expect
-    return check_requests(expect.requests, entries, expect.allow_retries) + check_run(
-        expect, run, entries, plan.run_timeout
-    )
+    requests = check_requests(expect.requests, entries, expect.allow_retries)
+    return requests + check_tls(expect, tls) + check_run(expect, run, entries, plan.run_timeout)

@@ -23,6 +23,7 @@ class CellPlan:
     stub: StubSetup  # faults and jobs filled in
     env: dict[str, str]  # the client's environment
     expect: Expect  # what it must send and print, filled in
+    tls_port: int | None = None  # the cell's own TLS listener on the stub, if it has one
 
     @property
     def program(self) -> str:
@@ -41,7 +42,7 @@ def service_name(*parts: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "-", "-".join(parts))[:63]
 
 
-def plan_cell(scenario: Scenario, service: str, known: dict[str, str]) -> CellPlan:
+def plan_cell(scenario: Scenario, service: str, known: dict[str, str], tls_port: int | None = None) -> CellPlan:
     """Fill in the scenario: its own ``[vars]`` first (they may use the known values), then the rest."""
     variables = dict(known)
     for name, value in scenario.vars.items():
@@ -53,4 +54,5 @@ def plan_cell(scenario: Scenario, service: str, known: dict[str, str]) -> CellPl
         stub=render(scenario.stub, variables),
         env=render(scenario.env, variables),
         expect=render(scenario.expect, variables),
+        tls_port=tls_port,
     )

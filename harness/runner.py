@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit, urlunsplit
 
 from .backends import Backend, BuildError, Built, RunResult
 from .catalog import CatalogError, Language, Scenario
@@ -80,13 +81,22 @@ def set_up(
         "payloads": backend.payloads,  # harness/payloads as the client sees it
         **creds,
     }
+    tls_port = None
     if backend.tls:  # the stub's HTTPS addresses: certificates from the run's CA, and from an unknown one
-        known.update(
-            tls_base_url=backend.tls.url, tls_unknown_ca_base_url=backend.tls.unknown_url, ca_file=backend.tls.ca_file
-        )
-    plan = plan_cell(scenario, service, known)
+        unknown = backend.tls.unknown_url
+        if scenario.stub.tls_listener == "unknown-ca":  # the cell's own, so its connections are counted apart
+            tls_port = stub.open_tls(like=urlsplit(unknown).port)
+            unknown = urlunsplit(urlsplit(unknown)._replace(netloc=f"{urlsplit(unknown).hostname}:{tls_port}"))
+        known.update(tls_base_url=backend.tls.url, tls_unknown_ca_base_url=unknown, ca_file=backend.tls.ca_file)
+    plan = plan_cell(scenario, service, known, tls_port)
     stub.apply(plan)
     return plan
+
+
+def finish(plan: CellPlan, stub: StubControl) -> tuple[list[dict], dict | None]:
+    """After the run: the service's faults cleared; its journal, and what its own TLS listener saw (closed)."""
+    stub.clear_faults(plan.service)
+    return stub.journal(plan.service), stub.close_tls(plan.tls_port) if plan.tls_port is not None else None
 
 
 @dataclass
@@ -115,9 +125,11 @@ def run_cell(built: Built, scenario: Scenario, ctx: Context, log: TextIO) -> Cel
         )
     plan = set_up(scenario, service, ctx.backend, ctx.stub, ctx.client_url, ctx.engine.redactor)
     # With trust_ca, the run's CA is handed over the standard way of the language ([tls]).
-    run = ctx.backend.run(built, plan.env, plan.run_timeout, plan.program, plan.trust_ca)
-    ctx.stub.clear_faults(service)
-    checks = evaluate(plan, ctx.stub.journal(service), run)
+    try:
+        run = ctx.backend.run(built, plan.env, plan.run_timeout, plan.program, plan.trust_ca)
+    finally:
+        entries, tls = finish(plan, ctx.stub)
+    checks = evaluate(plan, entries, run, tls)
     ctx.engine.log(
         log,
         f"\n=== {scenario.name} (service {service}): exit {run.exit_code}, {run.seconds:.2f} s"

@@ -56,6 +56,9 @@ class StubSetup:
     input: InputMode = InputMode.JSON
     faults: tuple[dict, ...] = ()  # as the stub's admin API takes them
     jobs: dict | None = None  # batch jobs: seconds, fail, nextId
+    # A TLS listener of the cell's own ("unknown-ca": a certificate no client trusts), so the TLS
+    # connections the stub saw are this cell's alone ({tls_unknown_ca_base_url} points to it).
+    tls_listener: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,7 @@ class Expect:
     stderr: StderrRules = field(default_factory=StderrRules)
     max_seconds: float | None = None
     min_retry_gap: float | None = None
+    tls_connections: int | None = None  # TLS connections the client opened to the cell's own listener
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,8 @@ class Scenario:
 
 
 EXPECT_KEYS = {"requests", "allow_retries", "exit_code", "stdout", "stderr", "max_seconds", "min_retry_gap"}
+EXPECT_KEYS |= {"tls_connections"}
+TLS_LISTENERS = ("unknown-ca",)
 REQUEST_KEYS = {"scheme", "method", "path", "query", "headers", "forbidden_headers", "body", "times"}
 BODY_KEYS = {"json", "json_file", "text", "empty", "file", "multipart"}
 MULTIPART_KEYS = {"field", "filename", "content_type", "file"}
@@ -232,11 +238,20 @@ def parse_expect(doc: dict, where: str = "scenario") -> Expect:
         ),
         max_seconds=number("max_seconds"),
         min_retry_gap=number("min_retry_gap"),
+        tls_connections=_count(doc.get("tls_connections"), f"{where}: expect.tls_connections"),
     )
 
 
+def _count(value: Any, where: str) -> int | None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+        raise CatalogError(f"{where} is a whole number")
+    return value
+
+
 def _stub(doc: dict, where: str) -> StubSetup:
-    only(doc, {"auth", "faults", "input", "jobs"}, f"{where}: [stub]")
+    only(doc, {"auth", "faults", "input", "jobs", "tls_listener"}, f"{where}: [stub]")
+    if doc.get("tls_listener", TLS_LISTENERS[0]) not in TLS_LISTENERS:
+        raise CatalogError(f"{where}: [stub] tls_listener must be one of {', '.join(TLS_LISTENERS)}")
     if doc.get("auth", "none") not in set(Auth):
         raise CatalogError(f"{where}: [stub] auth must be none, key or token")
     if doc.get("input", "json") not in set(InputMode):
@@ -248,6 +263,7 @@ def _stub(doc: dict, where: str) -> StubSetup:
         input=InputMode(doc.get("input", "json")),
         faults=tuple(doc.get("faults", ())),
         jobs=dict(doc["jobs"]) if "jobs" in doc else None,
+        tls_listener=doc.get("tls_listener"),
     )
 
 

@@ -66,6 +66,14 @@ class StubControl:
         if plan.stub.jobs is not None:
             self.set_jobs(plan.service, plan.stub.jobs)
 
+    def open_tls(self, like: int) -> int:
+        """One more HTTPS listener with the certificate of the one on port ``like``; its port."""
+        return self._call("POST", "/tls", json={"like": like})["listener"]["port"]
+
+    def close_tls(self, port: int) -> dict:
+        """Close a listener opened with open_tls; what it saw (connections, handshakes, failed, ...)."""
+        return self._call("DELETE", f"/tls/{port}")["listener"]
+
     def add_fault(self, service: str, fault: dict) -> None:
         self._call("POST", f"/services/{service}/faults", json=fault)
 

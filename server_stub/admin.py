@@ -33,6 +33,8 @@ def register(stub: Stub, router: web.UrlDispatcher) -> None:
     router.add_delete(ADMIN + "/requests", a.clear_requests)
     router.add_get(ADMIN + "/tls", a.tls)
     router.add_delete(ADMIN + "/tls", a.reset_tls)
+    router.add_post(ADMIN + "/tls", a.open_tls)
+    router.add_delete(ADMIN + "/tls/{port}", a.close_tls)
 
 
 def _whole_number(request: web.Request, name: str, default: str | None = None) -> int | None:
@@ -144,6 +146,27 @@ class Admin:
 
     async def tls(self, request: web.Request) -> web.Response:
         return web.json_response({"listeners": [t.to_json() for t in self._listeners(request)]})
+
+    async def open_tls(self, request: web.Request) -> web.Response:
+        """``{"like": PORT}``: one more HTTPS listener with that listener's certificate, on a free port."""
+        doc = await admin_json(request)
+        like = doc.get("like")
+        if set(doc) != {"like"} or not isinstance(like, int) or isinstance(like, bool):
+            raise StubError(400, 'send {"like": PORT}: the port of the listener whose certificate to serve')
+        template = next((t for t in self.stub.tls_listeners if t.port == like), None)
+        if template is None or self.stub.open_tls is None:
+            known = ", ".join(str(t.port) for t in self.stub.tls_listeners) or "none"
+            raise StubError(404, f"no TLS listener on port {like} (listeners: {known})")
+        listener = await self.stub.open_tls(template.pem)
+        return web.json_response({"listener": listener.to_json()}, status=201)
+
+    async def close_tls(self, request: web.Request) -> web.Response:
+        """Close a listener opened through the admin API; answers its counts as they were."""
+        port = request.match_info["port"]
+        listener = await self.stub.close_tls(int(port)) if port.isdigit() and self.stub.close_tls else None
+        if listener is None:
+            raise StubError(404, f"no listener opened through the admin API on port {port[:20]}")
+        return web.json_response({"listener": listener.to_json()})
 
     async def reset_tls(self, request: web.Request) -> web.Response:
         """Zero the counts (of one ``port``, or all) and answer them as they were: a read-and-reset in one call."""

@@ -8,6 +8,7 @@ import contextlib
 import ipaddress
 import os
 import signal
+import socket
 import ssl
 import sys
 import threading
@@ -43,7 +44,37 @@ async def start(
             listener.port = real_port
             stub.tls_listeners.append(listener)
         urls.append(f"{scheme}://{shown}:{real_port}")
+    _allow_more_listeners(stub, runner, host)
     return runner, urls
+
+
+def _allow_more_listeners(stub: Stub, runner: web.AppRunner, host: str) -> None:
+    """Let the admin API open (and close) more HTTPS listeners on the same host, each on a free port."""
+    added: dict[int, web.SockSite] = {}
+
+    async def open_tls(pem: str) -> Listener:
+        listener = Listener(0, pem)
+        context = tls_context(pem, listener)
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, 0))
+        listener.port = sock.getsockname()[1]
+        site = web.SockSite(runner, sock, ssl_context=context)
+        await site.start()
+        added[listener.port] = site
+        stub.tls_listeners.append(listener)
+        return listener
+
+    async def close_tls(port: int) -> Listener | None:
+        site = added.pop(port, None)
+        if site is None:
+            return None
+        await site.stop()
+        listener = next(t for t in stub.tls_listeners if t.port == port)
+        stub.tls_listeners.remove(listener)
+        return listener
+
+    stub.open_tls, stub.close_tls = open_tls, close_tls
 
 
 @contextlib.contextmanager

@@ -10,7 +10,7 @@ reset hooks for per-service state of their own.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from .auth import MODES, ServiceAuth, TokenIssuer, new_key
@@ -64,6 +64,10 @@ class Stub:
         self.default_auth = ServiceAuth(config.auth, config.primary_key or new_key(), config.secondary_key or new_key())
         self.services: dict[str, Service] = {}
         self.tls_listeners: list = []  # tls.Listener objects, added by server.start
+        # Opens one more HTTPS listener with a PEM file (set by server.start): e.g. one per harness cell,
+        # so each cell's handshakes are counted apart; closes it again.
+        self.open_tls: Callable[[str], Awaitable] | None = None
+        self.close_tls: Callable[[int], Awaitable] | None = None
         self.reset_hooks: list[Callable[[str], None]] = []
         self._service_prefixes: list[str] = []
         self._service_path: re.Pattern | None = None

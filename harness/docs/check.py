@@ -33,7 +33,7 @@ from ..plan import CellPlan
 from ..procs import run_command
 from ..redact import Redactor
 from ..results import Check, Status
-from ..runner import set_up
+from ..runner import finish, set_up
 from ..scenario import Body, BodyKind
 from ..stubctl import StubControl, StubUnavailable
 from . import numbers, placeholders
@@ -283,8 +283,7 @@ class Sample:
         self.lint(built, self.project_dir, project.file, outcome)
         say("running")
         run = self.backend.run(built, plan.env, min(sc.run_timeout, run_timeout or sc.run_timeout))
-        self.stub.clear_faults(self.service)
-        entries = self.stub.journal(self.service)
+        entries, _ = finish(plan, self.stub)
         outcome.ran, outcome.run = True, run
         with self.log_path.open("a", encoding="utf-8") as log:
             log.write(f"\n=== run: exit {run.exit_code}, {run.seconds:.2f} s\n")

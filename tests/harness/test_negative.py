@@ -230,3 +230,11 @@ def test_the_same_client_verifying_passes_the_unknown_ca_scenario(harness):
     """The fixture code with verification on refuses the unknown CA: the check above fails for that alone."""
     run = harness("-l", "python", "-s", "tls", "-s", "tls-unknown-ca", "--client", broken("no-retry"))
     assert run.code == 0, run.out
+
+
+def test_a_client_that_retries_an_untrusted_certificate_fails_on_the_connections_the_stub_saw(harness):
+    """Judged from the TLS connections the cell's own listener counted, not from how long the run took."""
+    run = harness("-l", "python", "-s", "tls-unknown-ca", "--client", broken("retries-tls-errors"))
+    bad = run.failed_checks("python", "tls-unknown-ca")
+    assert set(bad) == {"TLS connections"}, bad
+    assert bad["TLS connections"]["expected"] == "1" and bad["TLS connections"]["received"].startswith("3 (")

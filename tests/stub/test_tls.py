@@ -124,3 +124,38 @@ def test_the_counting_context_still_refuses_tls_1_1(tls_stub, certs):
     with socket.create_connection(("localhost", port), timeout=5) as sock, pytest.raises(ssl.SSLError):
         context.wrap_socket(sock, server_hostname="localhost")
     assert counts(url, port)["failed"] == 1
+
+
+def test_a_listener_opened_through_the_admin_api_counts_apart_and_closes(tls_stub, certs):
+    """One listener per harness cell: its handshakes are that cell's alone."""
+    url, (port, _) = tls_stub
+    opened = requests.post(url + "/__admin/tls", json={"like": port}, timeout=5)
+    assert opened.status_code == 201
+    extra = opened.json()["listener"]
+    assert extra["port"] not in (0, port) and extra["pem"].endswith("a.pem")
+    with pytest.raises(requests.exceptions.SSLError):
+        requests.get(f"https://localhost:{extra['port']}/", verify=certs / "other-ca.pem", timeout=5)
+    assert requests.get(f"https://localhost:{port}/", verify=certs / "ca.pem", timeout=5).ok  # the other one
+    assert counts(url, extra["port"])["failed"] == 1 and counts(url, extra["port"])["handshakes"] == 0
+    assert counts(url, port)["failed"] == 0
+    closed = requests.delete(f"{url}/__admin/tls/{extra['port']}", timeout=5)
+    assert closed.status_code == 200 and closed.json()["listener"]["failed"] == 1
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.get(f"https://localhost:{extra['port']}/", verify=certs / "ca.pem", timeout=2)
+    assert extra["port"] not in [t["port"] for t in requests.get(url + "/__admin/tls", timeout=5).json()["listeners"]]
+
+
+@pytest.mark.parametrize(
+    "call, status",
+    [
+        (lambda url, port: requests.post(url + "/__admin/tls", json={"like": 1}, timeout=5), 404),
+        (lambda url, port: requests.post(url + "/__admin/tls", json={"like": "x"}, timeout=5), 400),
+        (lambda url, port: requests.post(url + "/__admin/tls", json={"like": port, "x": 1}, timeout=5), 400),
+        (lambda url, port: requests.delete(url + f"/__admin/tls/{port}", timeout=5), 404),  # a startup listener
+        (lambda url, port: requests.delete(url + "/__admin/tls/nope", timeout=5), 404),
+    ],
+)
+def test_opening_and_closing_listeners_refuses_bad_requests_with_json(tls_stub, call, status):
+    url, (port, _) = tls_stub
+    answer = call(url, port)
+    assert answer.status_code == status and "message" in answer.json()
