@@ -91,7 +91,8 @@ call() {
         left=$((deadline - $(now)))
         ((left > 0)) || fail 1 "no response from $url within $timeout s"
         # -q: no ~/.curlrc; --globoff: [] and {} in the URL are not patterns.
-        # --max-time bounds the whole attempt: connecting, sending and reading.
+        # --max-time bounds the whole attempt: connecting, sending and reading
+        # (LC_ALL=C: curl reads its decimal point the C way in any locale).
         out=$(LC_ALL=C curl -q --silent --globoff --max-time "$(seconds "$left")" \
             --header "@$tmp/headers" "$@" --output "$tmp/body" \
             --dump-header "$tmp/response" --write-out '%{http_code} %{errormsg}' "$url" 2>/dev/null)
