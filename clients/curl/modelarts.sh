@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Call a model deployed as a ModelArts real-time service and print its answer.
+#
+# Environment variables:
+#   SCORING_URI      (required) the service's API URL, for example
+#                    https://<id>.apig.<region>.huaweicloudapis.com/v1/infers/<service-id>
+#   SCORING_TOKEN    (optional) an IAM token; sent as "X-Auth-Token: <token>"
+#   SCORING_TIMEOUT  (optional) seconds the call may take, retries included,
+#                    default 30
+#   CURL_CA_BUNDLE   (optional, curl's own) a PEM bundle of the CAs to trust
+#                    instead of the system's
+#
+# It POSTs one iris record with "Content-Type: application/json" in the
+# ModelArts envelope, with a fresh random (version 4) UUID for each call:
+#   {"meta": {"uuid": "<uuid>"}, "data": {"req_data": [{"sepal_length": 3, ...}]}}
+# and prints the service's JSON answer, {"meta": ..., "data": {"resp_data": [...]}},
+# as received, on one line.
+#
+# Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
+# are retried up to 3 times, after the Retry-After the service asks for (at
+# most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 401 or a TLS
+# certificate that fails verification, are not.
+#
+# Needs bash 5, curl 7.75 or later and jq. Exit status: 0 success, 1 the call
+# failed, 2 bad configuration.
+set -u
+
+ATTEMPTS=4 # one call and up to three retries
+
+# fail STATUS MESSAGE: print the message as one line on stderr and exit.
+fail() {
+    local message=${2//[$'\r\n']/ }
+    printf 'error: %s\n' "$message" >&2
+    exit "$1"
+}
+
+# micros TEXT: a decimal number of seconds (2, 0.5) as microseconds in $us.
+micros() {
+    [[ $1 =~ ^([0-9]{0,9})(\.([0-9]*))?$ && $1 == *[0-9]* ]] || return 1
+    local fraction=${BASH_REMATCH[3]}000000
+    us=$((10#${BASH_REMATCH[1]:-0} * 1000000 + 10#${fraction:0:6}))
+}
+
+# seconds US: microseconds as decimal seconds, for curl --max-time and sleep.
+seconds() { printf '%d.%06d' $(($1 / 1000000)) $(($1 % 1000000)); }
+
+# now: the time in microseconds.
+now() { echo "${EPOCHREALTIME/[.,]/}"; }
+
+# detail: ": " and the "error_msg" of a ModelArts error body, else the body
+# text, on one line and cut to 200 characters; nothing for an empty body.
+detail() {
+    local text
+    text=$(jq -r '.error_msg? // empty' "$tmp/body" 2>/dev/null | tr -d '\0')
+    [[ -n $text ]] || text=$(tr -d '\0' <"$tmp/body")
+    text=$(tr -s '[:space:]' ' ' <<<"$text")
+    text=${text# } text=${text% }
+    [[ -z $text ]] || printf ': %s' "${text:0:200}"
+}
+
+# retry_after: the Retry-After of the last answer, in seconds, if it has one
+# (the dumped headers hold every answer's, a 100 Continue's too).
+retry_after() {
+    awk -F: '/^HTTP\//{v=""} tolower($1)=="retry-after"{v=$2; gsub(/[ \t\r]/,"",v)} END{print v}' "$tmp/response"
+}
+
+# reason: " " and the reason phrase of the last answer ("Service Unavailable"),
+# if it has one (HTTP/2 has none).
+reason() {
+    awk '/^HTTP\//{r=$0; sub(/\r$/,"",r); sub(/^[^ ]+ +[0-9]+ */,"",r)} END{if (r != "") printf " %s", r}' "$tmp/response"
+}
+
+# call CURL-OPTIONS...: POST to the service, retrying transient failures while
+# time is left. Leaves a 2xx answer in $tmp/body; exits with an error otherwise.
+call() {
+    local attempt out rc status message error delay left
+    for ((attempt = 1; ; attempt++)); do
+        left=$((deadline - $(now)))
+        ((left > 0)) || fail 1 "no response from $uri within $timeout s"
+        # -q: no ~/.curlrc; --globoff: [] and {} in the URI are not patterns.
+        # --max-time bounds the whole attempt: connecting, sending and reading
+        # (LC_ALL=C: curl reads its decimal point the C way in any locale).
+        out=$(LC_ALL=C curl -q --silent --globoff --max-time "$(seconds "$left")" \
+            --header "@$tmp/headers" "$@" --output "$tmp/body" \
+            --dump-header "$tmp/response" --write-out '%{http_code} %{errormsg}' "$uri" 2>/dev/null)
+        rc=$? error=''
+        read -r status message <<<"$out"
+        case $rc in
+        0) ;;
+        28) fail 1 "no response from $uri within $timeout s" ;;
+        6 | 7 | 52 | 55 | 56) error="cannot reach $uri: $message" ;; # refused, reset: worth another try
+        *) fail 1 "cannot reach $uri: ${message:-curl exit code $rc}" ;; # e.g. 60, a bad certificate
+        esac
+        if [[ -z $error ]]; then
+            case $status in 429 | 502 | 503 | 504) ;; *) break ;; esac
+        fi
+        if [[ -z $error ]] && micros "$(retry_after)"; then
+            delay=$((us < 10000000 ? us : 10000000)) # as the service asks, at most 10 s
+        else
+            delay=$((500000 << (attempt - 1))) # 0.5, 1, then 2 s
+        fi
+        ((attempt < ATTEMPTS && $(now) + delay < deadline)) || break
+        sleep "$(seconds "$delay")"
+    done
+    [[ -z $error ]] || fail 1 "$error"
+    [[ $status == 2?? ]] || fail 1 "HTTP $status$(reason)$(detail)"
+}
+
+uri=${SCORING_URI:-}
+[[ -n $uri ]] || fail 2 "set SCORING_URI to the API URL of your ModelArts service"
+[[ ${uri,,} =~ ^https?://[^/?#]+ ]] || fail 2 "SCORING_URI must be an http:// or https:// URL, not '$uri'"
+timeout=${SCORING_TIMEOUT:-30}
+{ micros "$timeout" && ((us > 0 && us <= 86400000000)); } ||
+    fail 2 "SCORING_TIMEOUT must be 0 < seconds <= 86400, not '$timeout'"
+deadline=$(($(now) + us))
+command -v jq >/dev/null || fail 2 "jq is not installed (apt-get install jq, or https://jqlang.org)"
+
+# Request headers go to curl in a file, so the token is not on its command line.
+tmp=$(mktemp -d) || fail 1 "cannot make a temporary folder"
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' HUP INT TERM
+echo 'Content-Type: application/json' >"$tmp/headers"
+# ModelArts' IAM token header, not Authorization.
+[[ -z ${SCORING_TOKEN:-} ]] || printf 'X-Auth-Token: %s\n' "$SCORING_TOKEN" >>"$tmp/headers"
+
+# One UUID per call, the same for its retries: the kernel's random (version 4)
+# one on Linux, else uuidgen's (random by default, upper case on macOS).
+uuid=$(cat /proc/sys/kernel/random/uuid 2>/dev/null || uuidgen 2>/dev/null)
+[[ ${uuid,,} =~ ^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$ ]] ||
+    fail 1 "cannot make a random UUID: no /proc/sys/kernel/random/uuid or uuidgen"
+# jq writes the envelope: --arg escapes the value it is given.
+jq -cn --arg uuid "${uuid,,}" '{meta: {uuid: $uuid},
+    data: {req_data: [{sepal_length: 3, sepal_width: 1, petal_length: 2.2, petal_width: 4}]}}' >"$tmp/request" ||
+    fail 1 "cannot write the request"
+call --data-binary "@$tmp/request"
+
+# jq only checks the answer: it would re-write numbers (1e2 as 100 or 1E+2).
+# A JSON text holds line breaks only between values, so dropping them prints
+# the answer as received, on one line.
+invalid=$(jq -e -s 'length == 1' "$tmp/body" 2>&1 >/dev/null) ||
+    fail 1 "unexpected response from $uri: ${invalid:-expected one JSON value}"
+tr -d '\r\n' <"$tmp/body"
+echo
