@@ -42,7 +42,8 @@ def test_first_run_is_cold_later_runs_are_warm_and_run_time_is_a_median():
 def test_sample_sizes_and_dependencies_come_from_the_client_folders():
     languages = catalog.load_languages()
     deps = {name: compare.dependencies(lang) for name, lang in languages.items()}
-    assert deps == {"csharp": ["Newtonsoft.Json"], "go": [], "java": ["jackson-databind"], "python": ["requests"]}
+    first_four = {name: deps[name] for name in ("csharp", "go", "java", "python")}
+    assert first_four == {"csharp": ["Newtonsoft.Json"], "go": [], "java": ["jackson-databind"], "python": ["requests"]}
     # Every program of the client counts (the Go kit: main.go and cmd/<program>/main.go), comments and blanks not.
     go = languages["go"].client
     go_files = [go / "main.go", *sorted(go.glob("cmd/*/main.go"))]
@@ -80,3 +81,20 @@ def test_one_file_per_language_combines_into_one_table():
     table = compare.rows([go, java], catalog.load_languages())
     assert [r["title"] for r in table] == ["Go", "Java"]
     assert [r["cold_build"] for r in table] == [3.0, 5.0] and [r["warm_build"] for r in table] == [None, None]
+
+
+def test_the_comparison_page_counts_the_client_folder_the_run_used(harness, tmp_path):
+    """--client LANG=DIR: the page's lines of code are DIR's, not clients/LANG's."""
+    from dataclasses import replace
+
+    from tests.harness.conftest import FIXTURES
+
+    folder = FIXTURES / "no-content-type"
+    run = harness("-l", "python", "-s", "json-no-auth", "--client", f"python={folder}")
+    assert run.results is not None, run.err
+    python = catalog.load_languages()["python"]
+    want = compare.lines_of_code(replace(python, client=folder.resolve()))
+    assert want != compare.lines_of_code(python)
+    table = (tmp_path / "results" / "comparison.md").read_text()
+    row = next(line for line in table.splitlines() if line.startswith("| Python"))
+    assert f"| {want} |" in row, row
