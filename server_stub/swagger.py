@@ -15,10 +15,8 @@ ERROR_RESPONSE = {
 }
 
 
-def build(model: LinearModel, service: str, base_path: str, auth_mode: str) -> dict:
-    n = model.n_features
-    example_rows = [list(r) for r in model.example_rows] or [[0.0] * n]
-    score: dict = {
+def _score_operation() -> dict:
+    return {
         "operationId": "RunMLService",
         "description": "Run web service's model and get the prediction output",
         "parameters": [
@@ -39,6 +37,62 @@ def build(model: LinearModel, service: str, base_path: str, auth_mode: str) -> d
             "default": ERROR_RESPONSE,
         },
     }
+
+
+def _health_operation() -> dict:
+    return {
+        "operationId": "ServiceHealthCheck",
+        "description": "Simple health check endpoint to ensure the service is up at any given point.",
+        "produces": ["text/plain"],
+        "responses": {
+            "200": {
+                "description": "If service is up and running, "
+                "this response will be returned with the content 'Healthy'",
+                "schema": {"type": "string"},
+                "examples": {"text/plain": "Healthy"},
+            },
+            "default": ERROR_RESPONSE,
+        },
+    }
+
+
+def _definitions(model: LinearModel) -> dict:
+    n = model.n_features
+    example_rows = [list(r) for r in model.example_rows] or [[0.0] * n]
+    return {
+        "ServiceInput": {
+            "type": "object",
+            "required": ["data"],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "minItems": 1,
+                    "description": f"Rows to score; each row holds the {n} features {', '.join(model.feature_names)}.",
+                    "items": {
+                        "type": "array",
+                        "minItems": n,
+                        "maxItems": n,
+                        "items": {"type": "number", "format": "double"},
+                    },
+                }
+            },
+            "example": {"data": example_rows},
+        },
+        "ServiceOutput": {
+            "type": "array",
+            "description": "One prediction per input row, in order.",
+            "items": {"type": "number", "format": "double"},
+            "example": model.predict(example_rows),
+        },
+        "ErrorResponse": {
+            "type": "object",
+            "properties": {"status_code": {"type": "integer", "format": "int32"}, "message": {"type": "string"}},
+        },
+    }
+
+
+def build(model: LinearModel, service: str, base_path: str, auth_mode: str) -> dict:
+    score = _score_operation()
     doc: dict = {
         "swagger": "2.0",
         "info": {
@@ -50,56 +104,8 @@ def build(model: LinearModel, service: str, base_path: str, auth_mode: str) -> d
         "basePath": base_path or "/",
         "consumes": ["application/json"],
         "produces": ["application/json"],
-        "paths": {
-            "/": {
-                "get": {
-                    "operationId": "ServiceHealthCheck",
-                    "description": "Simple health check endpoint to ensure the service is up at any given point.",
-                    "produces": ["text/plain"],
-                    "responses": {
-                        "200": {
-                            "description": "If service is up and running, "
-                            "this response will be returned with the content 'Healthy'",
-                            "schema": {"type": "string"},
-                            "examples": {"text/plain": "Healthy"},
-                        },
-                        "default": ERROR_RESPONSE,
-                    },
-                }
-            },
-            "/score": {"post": score},
-        },
-        "definitions": {
-            "ServiceInput": {
-                "type": "object",
-                "required": ["data"],
-                "properties": {
-                    "data": {
-                        "type": "array",
-                        "minItems": 1,
-                        "description": f"Rows to score; each row holds the {n} features "
-                        f"{', '.join(model.feature_names)}.",
-                        "items": {
-                            "type": "array",
-                            "minItems": n,
-                            "maxItems": n,
-                            "items": {"type": "number", "format": "double"},
-                        },
-                    }
-                },
-                "example": {"data": example_rows},
-            },
-            "ServiceOutput": {
-                "type": "array",
-                "description": "One prediction per input row, in order.",
-                "items": {"type": "number", "format": "double"},
-                "example": model.predict(example_rows),
-            },
-            "ErrorResponse": {
-                "type": "object",
-                "properties": {"status_code": {"type": "integer", "format": "int32"}, "message": {"type": "string"}},
-            },
-        },
+        "paths": {"/": {"get": _health_operation()}, "/score": {"post": score}},
+        "definitions": _definitions(model),
     }
     if auth_mode != "none":
         doc["securityDefinitions"] = {
