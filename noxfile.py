@@ -9,6 +9,7 @@ nox -s docs -- PAGE...                      # check the code samples of document
 nox -s bench / bench_matrix                 # benchmarks (bench/)
 """
 
+import hashlib
 import pathlib
 
 import nox
@@ -20,20 +21,38 @@ nox.options.reuse_venv = "yes"
 nox.options.sessions = ["conformance"]
 
 
+def install(session: nox.Session, *requirements: str) -> None:
+    """pip install -r each file, skipped when the reused environment already has exactly these files' pins:
+    the main command then starts the harness at once (bench/matrix.py compares it with `python -m harness run`)."""
+    digest = hashlib.sha256(b"".join(_pins(ROOT / r) for r in requirements)).hexdigest()
+    stamp = pathlib.Path(session.virtualenv.location) / ".scoring-kit-requirements"
+    if stamp.is_file() and stamp.read_text() == digest:
+        return
+    session.install(*(arg for r in requirements for arg in ("-r", r)))
+    stamp.write_text(digest)
+
+
+def _pins(path: pathlib.Path) -> bytes:
+    """A requirements file and those it includes (-r), as bytes."""
+    text = path.read_text(encoding="utf-8")
+    nested = [line.split(None, 1)[1] for line in text.splitlines() if line.startswith("-r ")]
+    return text.encode() + b"".join(_pins(path.parent / n) for n in nested)
+
+
 @nox.session
 def conformance(session: nox.Session) -> None:
     """Every language x scenario in one harness run: one stub, languages and scenarios in parallel, one table.
 
     One language: nox -s conformance -- --language go (CI's per-language jobs add --results results/<language>).
     """
-    session.install("-r", "requirements.txt")
+    install(session, "requirements.txt")
     session.run("python", "-m", "harness", "run", *session.posargs)
 
 
 @nox.session
 def matrix(session: nox.Session) -> None:
     """One table over saved matrix results (results/**/results.json; a docs check's results are skipped)."""
-    session.install("-r", "requirements.txt")
+    install(session, "requirements.txt")
     files = sorted(str(p) for p in (ROOT / "results").glob("**/results.json"))
     session.run("python", "-m", "harness", "summary", *files, *session.posargs)
 
@@ -41,7 +60,7 @@ def matrix(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """The whole test suite (unit, stub, harness and the end-to-end matrix)."""
-    session.install("-r", "requirements-test.txt")
+    install(session, "requirements-test.txt")
     session.run("pytest", *session.posargs)
 
 
