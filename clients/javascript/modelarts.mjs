@@ -1,0 +1,169 @@
+// @ts-check
+/**
+ * Call a ModelArts real-time service and print its inference result.
+ *
+ * Environment variables:
+ *   SCORING_URI      (required) the service's API URL, for example
+ *                    https://<id>.apig.<region>.huaweicloudapis.com/v1/infers/<service-id>
+ *   SCORING_TOKEN    (optional) an IAM token; sent as "X-Auth-Token: <token>"
+ *   SCORING_TIMEOUT  (optional) seconds the whole call may take, retries
+ *                    included, default 30
+ *
+ * Sends POST with "Content-Type: application/json" and one iris record in
+ * ModelArts' envelope, with a fresh random UUID for each call:
+ *   {"meta": {"uuid": "<uuid>"}, "data": {"req_data": [{...}]}}
+ * and prints the service's JSON answer as it is, on one line.
+ *
+ * Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
+ * are retried up to 3 times, after the Retry-After the service asks for (at
+ * most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 401 or a TLS
+ * certificate that fails verification, are not.
+ *
+ * Exit status: 0 success, 1 the call failed, 2 bad configuration.
+ * Run: node modelarts.mjs (Node.js 20 or later; no dependencies).
+ */
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+
+// One record with the four features of the iris classifier.
+const RECORD = { sepal_length: 3, sepal_width: 1, petal_length: 2.2, petal_width: 4 };
+
+const ATTEMPTS = 4; // one call and up to three retries
+const RETRY_STATUS = new Set([429, 502, 503, 504]); // the service is busy or restarting
+// Codes of a TLS failure (an untrusted, expired or mismatched certificate...): the same on every try.
+const TLS_ERROR = /CERT|SIGNATURE|ISSUER|INVALID_CA|ERR_TLS|ERR_SSL/;
+
+/** A failure: its message is the one line printed on stderr; exit code 1, or 2 for bad settings. */
+class Failure extends Error {
+  /** @param {string} message @param {number} [exitCode] */
+  constructor(message, exitCode = 1) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+/** SCORING_URI, an http:// or https:// URL; a Failure (exit 2) otherwise. */
+function scoringUri(/** @type {string} */ what) {
+  const uri = process.env.SCORING_URI;
+  if (!uri) throw new Failure(`set SCORING_URI to ${what}`, 2);
+  let url;
+  try {
+    url = new URL(uri);
+  } catch {} // not a URL at all
+  if (!url || !["http:", "https:"].includes(url.protocol) || !url.host) {
+    throw new Failure(`SCORING_URI must be an http:// or https:// URL, not ${JSON.stringify(uri)}`, 2);
+  }
+  return uri;
+}
+
+/** The seconds in variable `name` (default `fallback`); a Failure (exit 2) unless 0 < seconds <= 86400. */
+function seconds(/** @type {string} */ name, /** @type {string} */ fallback) {
+  const text = process.env[name] || fallback;
+  const value = Number(text);
+  if (!(value > 0 && value <= 86400)) { // also rejects NaN
+    throw new Failure(`${name} must be 0 < seconds <= 86400, not ${JSON.stringify(text)}`, 2);
+  }
+  return { value, text };
+}
+
+/** @typedef {{signal: AbortSignal, deadline: number, text: string}} Limit the time left for the whole call */
+
+/** One limit for the whole call: a signal that aborts every attempt at the deadline. */
+function timeLimit(/** @type {{value: number, text: string}} */ { value, text }) {
+  return { signal: AbortSignal.timeout(value * 1000), deadline: performance.now() + value * 1000, text };
+}
+
+/** The innermost cause of an error, described, e.g. "connect ECONNREFUSED 127.0.0.1:5001", and its code. */
+function reason(/** @type {unknown} */ error) {
+  let e = /** @type {Error & {code?: string}} */ (error);
+  while (e.cause instanceof Error) e = e.cause;
+  return { code: e.code ?? "", text: e.message || e.code || String(e) }; // an AggregateError has no message
+}
+
+/** ": " and the "error_msg" of a ModelArts error body, else the body text, on one line, cut to 200 characters. */
+function detail(/** @type {string} */ body) {
+  let text = body;
+  try {
+    const message = JSON.parse(body)?.error_msg; // e.g. {"error_code": "APIG.0301", "error_msg": "..."}
+    if (typeof message === "string" && message) text = message;
+  } catch {} // not JSON: the text itself
+  text = [...text.replace(/\s+/g, " ").trim()].slice(0, 200).join("");
+  return text ? `: ${text}` : "";
+}
+
+/** Seconds to wait before the next attempt: Retry-After (at most 10 s), else 0.5, 1, 2 s. */
+function retryDelay(/** @type {number} */ attempt, /** @type {Response | undefined} */ response) {
+  const header = response?.headers.get("retry-after")?.trim() ?? "";
+  return /^\d+(\.\d+)?$/.test(header) ? Math.min(Number(header), 10) : 0.5 * 2 ** (attempt - 1);
+}
+
+/**
+ * Sends one request, retrying transient failures while time is left; returns the text of its 2xx answer.
+ * @param {string} url @param {RequestInit} init method, headers, body @param {Limit} limit
+ */
+async function call(url, init, { signal, deadline, text: timeout }) {
+  for (let attempt = 1; ; attempt++) {
+    let response, text, error;
+    try {
+      // redirect: "manual": a redirected POST would be resent as a GET. The signal bounds every attempt.
+      response = await fetch(url, { ...init, redirect: "manual", signal });
+      text = await response.text();
+    } catch (e) {
+      if (signal.aborted) throw new Failure(`no response from ${url} within ${timeout} s`);
+      const { code, text: why } = reason(e);
+      // fetch rejects with a TypeError caused by the network's error; any other is a bad request.
+      if (!(e instanceof TypeError && e.cause)) throw new Failure(`cannot call ${url}: ${why}`);
+      error = `cannot reach ${url}: ${why}`; // refused, reset: worth another try
+      if (TLS_ERROR.test(code)) throw new Failure(`${error} (${code})`); // a bad certificate is not transient
+    }
+    if (response && text !== undefined) {
+      error = `HTTP ${response.status} ${response.statusText}${detail(text)}`;
+      if (response.ok) return text;
+      if (!RETRY_STATUS.has(response.status)) throw new Failure(error);
+    }
+    const delay = retryDelay(attempt, response);
+    if (attempt === ATTEMPTS || performance.now() + delay * 1000 >= deadline) throw new Failure(String(error));
+    await sleep(delay * 1000);
+  }
+}
+
+/** The answer as received, on one line: the blanks between JSON tokens dropped, numbers and strings untouched. */
+function compact(/** @type {string} */ json) {
+  return json.replace(/"(?:[^"\\]|\\.)*"|[ \t\n\r]+/g, (token) => (token[0] === '"' ? token : ""));
+}
+
+/** The answer's JSON value; a Failure if it is not JSON. */
+function parse(/** @type {string} */ answer, /** @type {string} */ url) {
+  try {
+    return JSON.parse(answer);
+  } catch (e) {
+    throw new Failure(`unexpected response from ${url}: ${reason(e).text}`);
+  }
+}
+
+async function main() {
+  const uri = scoringUri("the API URL of your ModelArts service");
+  const limit = timeLimit(seconds("SCORING_TIMEOUT", "30"));
+  const token = process.env.SCORING_TOKEN;
+  // ModelArts takes the IAM token in its own header, not in Authorization.
+  const headers = { "Content-Type": "application/json", ...(token ? { "X-Auth-Token": token } : {}) };
+  try {
+    new Headers(headers);
+  } catch { // said without the token, which stays secret
+    throw new Failure("SCORING_TOKEN is not a valid HTTP header value (a line break or a character beyond Latin-1)", 2);
+  }
+  const body = JSON.stringify({ meta: { uuid: randomUUID() }, data: { req_data: [RECORD] } });
+
+  // {"meta": {"uuid": ...}, "data": {"resp_data": [{..., "predictresult": ...}]}}
+  const answer = await call(uri, { method: "POST", headers, body }, limit);
+  parse(answer, uri); // JSON, whatever its shape
+  console.log(compact(answer));
+}
+
+try {
+  await main();
+} catch (e) {
+  // One line, whatever the message: a line break and the blanks around it become one space.
+  console.error(`error: ${reason(e).text.trim().replace(/\s*[\r\n]\s*/g, " ")}`);
+  process.exitCode = e instanceof Failure ? e.exitCode : 1;
+}
