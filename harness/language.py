@@ -228,7 +228,10 @@ def load_language(path: Path) -> Language:
         client=client,
         local=tuple(chains[n][0] for n in _uses(doc.get("local"), chains, f"{where}: local")),
         lint=tuple(lint),
-        docker={p: chains[_uses(n, chains, f"{where}: docker.{p}")[0]][1] for p, n in docker.items()},
+        docker={
+            p: replace(chains[_uses(n, chains, f"{where}: docker.{p}")[0]][1], name=f"docker/{p}")
+            for p, n in docker.items()
+        },
         sources=sources,
         dependencies=deps,
         programs=_programs(doc.get("programs", {DEFAULT_PROGRAM: ""}), where),

@@ -10,7 +10,7 @@ from pathlib import Path
 import docker.errors
 import pytest
 
-from harness.backends.docker import KEEP, MANAGED, PID
+from harness.backends.docker import KEEP, MANAGED, PID, host_ca_bundle
 from harness.backends.docker_images import ImageError, Images
 from harness.backends.reaper import ROLE
 from tests.conftest import ROOT
@@ -180,7 +180,9 @@ def test_the_official_profile_code_path_with_debian_stand_ins(docker_client, tmp
 
     official = tomllib.loads((IMAGES_DIR / "images.toml").read_text())["official"]
     bundle = os.environ.get("HARNESS_CA_BUNDLE")
-    debian = Images(docker_client, "debian", Path(bundle) if bundle else None, {MANAGED: "true"}, lambda m: None)
+    debian = Images(
+        docker_client, "debian", Path(bundle) if bundle else host_ca_bundle(), {MANAGED: "true"}, lambda m: None
+    )
     added = []
     try:
         for language in ("go", "java", "python"):

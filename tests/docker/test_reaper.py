@@ -23,7 +23,7 @@ import docker.errors
 import pytest
 from docker.models.networks import Network
 
-from harness.backends.docker import HOST, KEEP, MANAGED, PID, SESSION, DockerUnavailable, clean
+from harness.backends.docker import HOST, KEEP, MANAGED, PID, SESSION, DockerUnavailable, clean, host_ca_bundle
 from harness.backends.docker_images import Images
 from harness.backends.reaper import AGENT, ROLE, Reaper
 from tests.conftest import ROOT
@@ -135,7 +135,9 @@ time.sleep(600)
 def stub_image(docker_client) -> str:
     """The image the reaper runs in (the stub's), made as a run makes it."""
     bundle = os.environ.get("HARNESS_CA_BUNDLE")
-    return Images(docker_client, IMAGES, Path(bundle) if bundle else None, {MANAGED: "true"}, lambda m: None).stub()
+    return Images(
+        docker_client, IMAGES, Path(bundle) if bundle else host_ca_bundle(), {MANAGED: "true"}, lambda m: None
+    ).stub()
 
 
 def session_objects(client, session: str) -> dict[str, int]:
