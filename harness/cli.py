@@ -197,6 +197,13 @@ def cmd_list(console: Console) -> int:
         )
     for sc in catalog.load_scenarios().values():
         console.print(f"scenario  {sc.name:16} {sc.summary}")
+    import tomllib  # the end of support of each pinned runtime and image (harness/support.toml)
+
+    support = tomllib.loads((catalog.HERE / "support.toml").read_text(encoding="utf-8"))
+    for e in sorted(support["entry"], key=lambda e: e["until"]):
+        ended = f"; {e['ended']['support']} ended {e['ended']['on']}" if "ended" in e else ""
+        line = f"support   {e['until']}{' (estimated)' if e.get('estimated') else ''}  {e['what']}{ended}"
+        console.print(escape(line), soft_wrap=True)
     return 0
 
 
