@@ -8,7 +8,8 @@
 # - the local toolchains used by `--backend local` and by the tests: Mono's mcs
 #   with Newtonsoft.Json (C#), Go (>= 1.24, checked), a JDK >= 21 and Maven; Chromium
 #   (headless, for a test). The Java client targets release 21 (clients/java/pom.xml):
-#   a JDK >= 21 (JAVA_HOME's if it is one, else the newest in /usr/lib/jvm, else
+#   a JDK >= 21 (JAVA_HOME's if it is one, else the oldest such in /usr/lib/jvm, which
+#   proves the floor (a JDK 21 when there is one), else
 #   Debian's openjdk-21-jdk-headless where the release has it) becomes the machine's
 #   default java/javac/keytool/jar (update-alternatives), so Maven and the harness's
 #   `java` both use it without JAVA_HOME;
@@ -41,17 +42,17 @@ fi
 
 # The feature release of the JDK in folder $1 (from its release file), or nothing.
 jdk_release() { sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" 2>/dev/null || true; }
-# A JDK >= $1: JAVA_HOME's, else the default javac's, else the newest in /usr/lib/jvm.
+# A JDK >= $1: JAVA_HOME's, else the default javac's, else the oldest such in /usr/lib/jvm.
 find_jdk() {
-    local d best="" best_v=0 v
+    local d best="" best_v=999 v
     for d in "${JAVA_HOME:-}" "$(dirname "$(dirname "$(readlink -f "$(command -v javac)" 2>/dev/null)")")"; do
         v=$(jdk_release "$d"); [ -x "$d/bin/javac" ] && [ "${v:-0}" -ge "$1" ] && { echo "$d"; return; }
     done
     for d in /usr/lib/jvm/*/; do
         d=${d%/}; [ -L "$d" ] && continue
-        v=$(jdk_release "$d"); [ -x "$d/bin/javac" ] && [ "${v:-0}" -gt "$best_v" ] && { best=$d; best_v=$v; }
+        v=$(jdk_release "$d"); [ -x "$d/bin/javac" ] && [ "${v:-0}" -ge "$1" ] && [ "$v" -lt "$best_v" ] && { best=$d; best_v=$v; }
     done
-    if [ "$best_v" -ge "$1" ]; then echo "$best"; fi
+    if [ -n "$best" ]; then echo "$best"; fi
 }
 jdk=$(find_jdk 21)
 if [ -z "$jdk" ] && [ "$(id -u)" = 0 ] && apt-cache show openjdk-21-jdk-headless >/dev/null 2>&1; then
