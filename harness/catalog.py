@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from .datafiles import HERE, ROOT, CatalogError, render, select
+from .datafiles import HERE, ROOT, CatalogError, load_toml, render, select
 from .language import DEFAULT_PROGRAM, PROFILES, Language, LintStep, Program, Toolchain, docker_toolchain, load_language
 from .scenario import Scenario, load_scenario
 
@@ -40,6 +40,7 @@ __all__ = [
     "load_languages",
     "load_scenario",
     "load_scenarios",
+    "load_toml",
     "render",
     "select",
 ]

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from . import catalog
 from .backends import BackendUnavailable
@@ -136,7 +137,17 @@ def list_catalogue(args: argparse.Namespace, console: Console) -> int:
         console.print(f"language  {lang.name:8} {lang.title:8} {where}  local: {chains}")
     for sc in catalog.load_scenarios().values():
         console.print(f"scenario  {sc.name:16} {sc.summary}")
+    list_support(console)
     return 0
+
+
+def list_support(console: Console) -> None:
+    """The end of support of each pinned runtime and image (harness/support.toml), soonest first."""
+    support = catalog.load_toml(catalog.HERE / "support.toml")
+    for e in sorted(support["entry"], key=lambda e: e["until"]):
+        ended = f"; {e['ended']['support']} ended {e['ended']['on']}" if "ended" in e else ""
+        line = f"support   {e['until']}{' (estimated)' if e.get('estimated') else ''}  {e['what']}{ended}"
+        console.print(escape(line), soft_wrap=True)
 
 
 def clean(args: argparse.Namespace, console: Console) -> int:

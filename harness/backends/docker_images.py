@@ -3,8 +3,8 @@
 * ``official``: the languages' own SDK images, pulled if absent.  A pull
   that fails says so in one line and points to ``--images debian``.
 * ``debian``: built here from Debian packages (``images/debian/*.Dockerfile``)
-  on a base image made without a registry: a local ``debian:bookworm`` if
-  there is one, else ``debootstrap`` + ``docker import`` (``make-base.sh``).
+  on a base image made without a registry: a local ``debian:<release>`` of
+  the base's Debian release if there is one, else ``debootstrap`` + ``docker import`` (``make-base.sh``).
 
 With extra CA certificates (``--ca-bundle``), every image trusts them: the
 debian Dockerfiles take them at build time, official images get a thin layer
@@ -31,7 +31,6 @@ from ..catalog import HERE, ROOT
 from ..procs import run_command
 
 IMAGES_DIR = HERE / "images"
-LOCAL_DEBIAN = ("debian:bookworm", "debian:bookworm-slim")
 
 
 class ImageError(Exception):
@@ -90,7 +89,8 @@ class Images:
         if self.profile == "debian":
             base = self._once("base", self._debian_base)
             # One tag per CA bundle: runs with and without extra CAs do not rebuild each other's images.
-            tag = f"scoring-kit/debian-{Path(ref).stem}:bookworm{self._ca_suffix()}"
+            suite = self.table["base"].rsplit(":", 1)[-1]  # the base's Debian release names the images
+            tag = f"scoring-kit/debian-{Path(ref).stem}:{suite}{self._ca_suffix()}"
             with tempfile.TemporaryDirectory() as ctx:
                 self._ca_context(Path(ctx))
                 self._build(Path(ctx), IMAGES_DIR / ref, tag, {"BASE": base})
@@ -124,7 +124,8 @@ class Images:
 
     def _debian_base(self) -> str:
         wanted = self.table["base"]
-        for ref in (wanted, *LOCAL_DEBIAN):
+        suite = wanted.rsplit(":", 1)[-1]
+        for ref in (wanted, f"debian:{suite}", f"debian:{suite}-slim"):
             try:
                 self.client.images.get(ref)
                 return ref
@@ -133,7 +134,7 @@ class Images:
         if shutil.which("debootstrap") is None:
             raise ImageError(
                 f"no Debian base image ({wanted}) and no debootstrap to make one: "
-                "apt-get install debootstrap (as root), or load a debian:bookworm image"
+                f"apt-get install debootstrap (as root), or load a debian:{suite} image"
             )
         self.log(f"making {wanted} with debootstrap (about a minute)")
         # In its own process group, killed whole on timeout or Ctrl-C.

@@ -63,7 +63,7 @@ def test_go_gets_a_go_mod(tmp_path, data):
     )
     project = scaffold(data.languages["go"], code, tmp_path, data.packages["go"])
     gomod = (tmp_path / "go.mod").read_text()
-    assert gomod == "module example.com/scoring-client\n\ngo 1.19\nrequire github.com/google/uuid v1.6.0\n"
+    assert gomod == "module example.com/scoring-client\n\ngo 1.24\nrequire github.com/google/uuid v1.6.0\n"
     assert project.file == "main.go"
     stdlib_only = scaffold(data.languages["go"], seed_code("go"), tmp_path / "seed", data.packages["go"])
     assert stdlib_only.packages == [] and not stdlib_only.notes

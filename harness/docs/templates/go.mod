@@ -1,4 +1,4 @@
 module example.com/scoring-client
 
-go 1.19
+go 1.24
 @REQUIRES@

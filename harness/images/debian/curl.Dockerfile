@@ -10,7 +10,7 @@
 # Build context: any folder holding `extra-ca/` with zero or more PEM *.crt files
 # (see ../README.md). By hand, from the repository root:
 #   docker build -f harness/images/debian/curl.Dockerfile -t scoring-kit/debian-curl:bookworm CONTEXT
-ARG BASE=scoring-kit/debian-base:bookworm
+ARG BASE=scoring-kit/debian-base:trixie
 FROM ${BASE}
 
 # >>> extra-ca: the build context holds extra-ca/ (zero or more PEM *.crt)

@@ -1,8 +1,12 @@
 # Go SDK image from Debian packages only (registry-free stand-in for golang:*).
-# Debian bookworm's golang-go is Go 1.19.x: a go.mod whose `go` line asks for a
-# newer release does not build here, and there is no GOTOOLCHAIN download.
+# Go $GO_VERSION from Debian 13's trixie-backports (golang-$GO_VERSION-go), not
+# trixie's own golang-go: that is Go 1.24, which upstream stopped supporting on
+# 2026-02-10 (harness/support.toml). Backports are on the same Debian mirror.
+# A go.mod whose `go` line asks for a newer release does not build here, and
+# there is no GOTOOLCHAIN download.
 #
-# Paths: go -> /usr/bin/go (GOROOT /usr/lib/go-1.19). GOPATH=/go as in the
+# Paths: go, gofmt -> /usr/local/bin (links into /usr/lib/go-$GO_VERSION/bin,
+# which is GOROOT). GOPATH=/go as in the
 # official image (mode 1777; module cache /go/pkg/mod), GOCACHE=/go/.cache/go-build
 # so any uid can build. CGO_ENABLED=0: no C compiler is installed (the official
 # image has gcc); pure-Go programs (net/http, encoding/json, ...) build fine
@@ -10,9 +14,11 @@
 #
 # Build context: any folder holding `extra-ca/` with zero or more PEM *.crt files
 # (see ../README.md). By hand, from the repository root:
-#   docker build -f harness/images/debian/go.Dockerfile -t scoring-kit/debian-go:bookworm CONTEXT
-ARG BASE=scoring-kit/debian-base:bookworm
+#   docker build -f harness/images/debian/go.Dockerfile -t scoring-kit/debian-go:trixie CONTEXT
+ARG BASE=scoring-kit/debian-base:trixie
 FROM ${BASE}
+# The Go release (a pin: harness/support.toml says until when it is supported).
+ARG GO_VERSION=1.26
 
 # >>> extra-ca: the build context holds extra-ca/ (zero or more PEM *.crt)
 # and extra-ca.sh, which makes the system store trust them (../README.md).
@@ -27,10 +33,16 @@ RUN set -eu; \
     apt-get update; \
     apt-get install -y --no-install-recommends ca-certificates; \
     sh /tmp/extra-ca.sh; rm -f /tmp/extra-ca.sh; \
-    apt-get install -y --no-install-recommends golang-go; \
+    . /etc/os-release; \
+    printf 'Types: deb\nURIs: %s\nSuites: %s-backports\nComponents: main\nSigned-By: %s\n' \
+        "$(sed -n 's/^URIs: //p' /etc/apt/sources.list.d/debian.sources | head -n 1)" "$VERSION_CODENAME" \
+        /usr/share/keyrings/debian-archive-keyring.gpg > /etc/apt/sources.list.d/backports.sources; \
+    apt-get update; \
+    apt-get install -y --no-install-recommends "golang-$GO_VERSION-go"; \
     rm -rf /var/lib/apt/lists/*; \
+    ln -s "/usr/lib/go-$GO_VERSION/bin/go" "/usr/lib/go-$GO_VERSION/bin/gofmt" /usr/local/bin/; \
     mkdir -p /go/bin /go/.cache; chmod -R 1777 /go; \
-    go version
+    go version | grep "go$GO_VERSION\." || { echo "go: not Go $GO_VERSION" >&2; exit 1; }
 # <<< extra-ca + toolchain
 
 ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \

@@ -1,5 +1,5 @@
 # Node.js image from Debian packages only (registry-free stand-in for node:*-slim):
-# Debian 13's nodejs (Node.js $NODE_MAJOR) and npm; the build fails if node is
+# Debian 13's nodejs (Node.js $NODEJS_VERSION) and npm; the build fails if node is
 # another major release than the pin. It needs a Debian 13 "trixie" BASE:
 # Debian 12 "bookworm" has Node.js 18, whose fetch is experimental (it prints an
 # ExperimentalWarning on stderr, which breaks the clients' one-line error rule).
@@ -16,7 +16,7 @@
 ARG BASE=scoring-kit/debian-base:trixie
 FROM ${BASE}
 # The Node.js major release (Debian 13's nodejs).
-ARG NODE_MAJOR=20
+ARG NODEJS_VERSION=20
 
 # >>> extra-ca: the build context holds extra-ca/ (zero or more PEM *.crt)
 # and extra-ca.sh, which makes the system store trust them (../README.md).
@@ -31,8 +31,8 @@ RUN set -eu; \
     sh /tmp/extra-ca.sh; rm -f /tmp/extra-ca.sh; \
     apt-get install -y --no-install-recommends nodejs npm; \
     rm -rf /var/lib/apt/lists/*; \
-    test "$(node -p 'process.versions.node.split(".")[0]')" = "$NODE_MAJOR" \
-        || { echo "nodejs: Node.js $(node --version), not $NODE_MAJOR: BASE must be Debian 13 (trixie)" >&2; exit 1; }; \
+    test "$(node -p 'process.versions.node.split(".")[0]')" = "$NODEJS_VERSION" \
+        || { echo "nodejs: Node.js $(node --version), not $NODEJS_VERSION: BASE must be Debian 13 (trixie)" >&2; exit 1; }; \
     node --version; npm --version
 # <<< extra-ca + toolchain
 

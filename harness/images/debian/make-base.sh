@@ -1,21 +1,28 @@
 #!/bin/sh
-# Build the registry-free base image scoring-kit/debian-base:bookworm
+# Build the registry-free base image scoring-kit/debian-base:trixie (Debian 13)
 # from Debian packages only: debootstrap (minbase) + `docker import`.
 #
 # Usage (as root, with a running dockerd):
 #   sh harness/images/debian/make-base.sh [TAG]
+# The suite is the tag's part after the colon when it names one
+# (scoring-kit/debian-base:bookworm makes Debian 12), else $SUITE.
 # Environment:
 #   MIRROR           Debian mirror (default: the host's apt sources for $SUITE,
 #                    else http://deb.debian.org/debian)
 #   SECURITY_MIRROR  Debian security mirror (default: the host's apt sources
 #                    for $SUITE-security, else http://deb.debian.org/debian-security)
-#   SUITE            default bookworm
+#   SUITE            default: the tag's suite, else trixie
 #   WORKDIR          scratch directory (default: a fresh mktemp -d; removed at the end)
 #
 # Needs: debootstrap (apt-get install -y debootstrap), docker CLI, root.
 set -eu
 
-SUITE=${SUITE:-bookworm}
+if [ -z "${SUITE:-}" ] && [ -n "${1:-}" ]; then
+    case ${1##*:} in
+        bookworm | trixie | forky | sid) SUITE=${1##*:} ;;
+    esac
+fi
+SUITE=${SUITE:-trixie}
 TAG=${1:-scoring-kit/debian-base:$SUITE}
 
 # Print the first URI the host's apt sources use for suite $1 (deb822 *.sources

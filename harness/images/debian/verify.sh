@@ -4,12 +4,12 @@
 # trusted), a non-root uid can use each image, and two containers on a
 # user-defined network reach each other by name.
 #
-# Usage: sh harness/images/debian/verify.sh [TAG]     (TAG default: bookworm)
+# Usage: sh harness/images/debian/verify.sh [TAG]     (TAG default: trixie)
 # Needs the images scoring-kit/debian-{go,java,python,csharp}:TAG and network
 # access to the Go module proxy, Maven Central, PyPI (as the toolchains use them).
 # Creates containers/networks named sk-verify-* and removes them on exit.
 set -eu
-TAG=${1:-bookworm}
+TAG=${1:-trixie}
 P=scoring-kit/debian
 NET=sk-verify-net
 FAILED=0
@@ -35,14 +35,18 @@ check() {  # check NAME IMAGE [docker run options...] -- SCRIPT
     fi
 }
 
+# The releases each image must have: the ARG pins of its Dockerfile.
+pin() { sed -n "s/^ARG $1=//p" "$(dirname "$0")/$2.Dockerfile"; }
+GO=$(pin GO_VERSION go); JAVA=$(pin JAVA_VERSION java); PY=$(pin PYTHON_VERSION python); MONO=$(pin MONO_VERSION csharp)
+
 check go "$P-go:$TAG" -- '
-go version | grep -q "go1\.19"
+go version | grep -q "go'"$GO"'\."
 go version
 mkdir -p /tmp/m && cd /tmp/m
 cat > go.mod <<EOF
 module example.com/m
 
-go 1.19
+go 1.24
 EOF
 cat > main.go <<EOF
 package main
@@ -59,6 +63,7 @@ go get github.com/google/uuid@v1.6.0
 go build -o m . && ./m'
 
 check java "$P-java:$TAG" -- '
+javac -version 2>&1 | grep -q "javac '"$JAVA"'\."
 javac -version
 mvn -B -v
 mvn -B -q dependency:get -Dartifact=com.fasterxml.jackson.core:jackson-databind:2.17.2
@@ -68,6 +73,7 @@ printf "public class Hello { public static void main(String[] a) { System.out.pr
 javac Hello.java && java -cp . Hello'
 
 check python "$P-python:$TAG" -- '
+python3 --version | grep -q "Python '"$PY"'\."
 python3 --version
 python3 -m venv /tmp/v
 /tmp/v/bin/pip install -q requests aiohttp pyjwt
@@ -92,6 +98,7 @@ print("jwt", jwt.decode(jwt.encode({"a": 1}, "k", algorithm="HS256"), "k", algor
 EOF'
 
 check csharp "$P-csharp:$TAG" -- '
+mono --version | grep -q "version '"$MONO"'\."
 mkdir -p /tmp/c && cd /tmp/c
 cat > Program.cs <<EOF
 using System;
@@ -117,7 +124,7 @@ MONO_PATH=/usr/lib/cli/Newtonsoft.Json-5.0 mono p.exe'
 # Another uid than root (HOME=/ then): offline builds in each image.
 check go-uid "$P-go:$TAG" --user 1234:1234 -- '
 mkdir -p /tmp/m && cd /tmp/m
-printf "module m\n\ngo 1.19\n" > go.mod
+printf "module m\n\ngo 1.24\n" > go.mod
 printf "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello go\") }\n" > main.go
 go build -o m . && ./m'
 check java-uid "$P-java:$TAG" --user 1234:1234 -w /tmp -- '

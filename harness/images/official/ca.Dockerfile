@@ -2,7 +2,7 @@
 # (a TLS-inspecting proxy, a corporate CA, a sandbox's egress CA).
 #
 #   docker build -f harness/images/official/ca.Dockerfile \
-#       --build-arg BASE=golang:1.22-bookworm -t scoring-kit/go-ca:1.22 CONTEXT
+#       --build-arg BASE=golang:1.26-trixie -t scoring-kit/go-ca:1.26 CONTEXT
 #
 # CONTEXT holds `extra-ca/` with zero or more PEM *.crt files (a file may hold
 # several certificates, e.g. a whole bundle). With no *.crt the RUN does nothing,
