@@ -46,3 +46,32 @@ def test_bad_option_values_are_one_line(harness, args, message):
 def test_a_bad_file_from_the_environment_names_the_variable(harness):
     run = harness("-l", "go", env={**os.environ, "HARNESS_CA_BUNDLE": "/no/such.pem"})
     assert run.code == 2 and "HARNESS_CA_BUNDLE='/no/such.pem'" in run.err and "no such file" in run.err
+
+
+def test_images_auto_uses_the_official_images_only_where_a_registry_answers(monkeypatch):
+    import http.server
+    import threading
+
+    from harness.backends import docker as backend
+
+    said: list[str] = []
+    monkeypatch.setattr(backend, "REGISTRY_PROBE", "http://127.0.0.1:1/v2/")  # nothing listens there
+    assert backend.choose_profile("auto", said.append) == "debian"
+    assert said and said[-1].startswith("images: debian (registry-free)")
+
+    class Registry(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # a registry answers 401 to anyone
+            self.send_response(401)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Registry)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setattr(backend, "REGISTRY_PROBE", f"http://127.0.0.1:{server.server_port}/v2/")
+        assert backend.choose_profile("auto", said.append) == "official"
+        assert backend.choose_profile("debian", said.append) == "debian"  # an explicit profile is kept
+    finally:
+        server.shutdown()
