@@ -89,7 +89,8 @@ class Gateway:
         except (aiohttp.ClientError, ConnectionError) as exc:
             return self._failed(note, 502, f"closed the connection without a whole answer ({type(exc).__name__})")
         note.update(status=upstream.status, seconds=round(time.monotonic() - start, 6))
-        return web.Response(status=upstream.status, body=body, headers=_headers(upstream.raw_headers, NOT_RELAYED))
+        headers = _headers(upstream.raw_headers, NOT_RELAYED)
+        return web.Response(status=upstream.status, reason=upstream.reason, body=body, headers=headers)
 
     def _failed(self, note: dict, status: int, why: str) -> NoReturn:
         note["error"] = why
