@@ -74,7 +74,8 @@ def test_scores_come_from_the_real_server_and_match_its_own_answer(real):
 
 def test_the_upstreams_errors_are_relayed_as_they_are(real):
     with gateway(real.url) as (_, url):
-        resp = requests.post(url + "/score", data='{"data": [[1, 2]', headers={**JSON, "Authorization": f"Bearer {KEY}"})
+        auth = {**JSON, "Authorization": f"Bearer {KEY}"}
+        resp = requests.post(url + "/score", data='{"data": [[1, 2]', headers=auth, timeout=30)
     assert resp.status_code == 500  # the real server's answer, not the stub's 400
     assert resp.json() == {"message": "An unexpected error occurred in scoring script. Check the logs for more info."}
     assert resp.headers["x-ms-run-function-failed"] == "True"
