@@ -6,6 +6,7 @@ nox -s conformance -- --scenario json-key
 nox -s tests                                # the test suite
 nox -s lint                                 # ruff over the Python code
 nox -s docs -- PAGE...                      # check the code samples of documentation pages
+nox -s fidelity                             # the stub against the real servers of harness/servers/
 nox -s bench / bench_matrix                 # benchmarks (bench/)
 """
 
@@ -74,6 +75,13 @@ def docs(session: nox.Session) -> None:
 
 
 @nox.session
+def fidelity(session: nox.Session) -> None:
+    """The stub against each real server it imitates, probe by probe (the harness makes their cached venvs)."""
+    session.install("-r", "requirements.txt")
+    session.run("python", "-m", "harness", "fidelity", *session.posargs)
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     session.install("ruff==0.17.6")
     session.run("ruff", "check", ".")
@@ -82,8 +90,8 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Stub vs the real Azure ML inference server (needs wrk: apt-get install wrk)."""
-    session.install("-r", "requirements.txt", "azureml-inference-server-http==1.5.1")
+    """The real Azure ML inference server direct, through the stub's gateway, and the stub alone (needs wrk)."""
+    session.install("-r", "requirements.txt")
     session.run("python", "bench/stub_throughput.py", *session.posargs)
 
 

@@ -1,22 +1,24 @@
-"""Throughput and latency of POST /score: the stub vs the real Azure ML inference server.
+"""Throughput and latency of POST /score: the real Azure ML inference server direct, through the stub's
+gateway, and the stub alone.
 
-Both serve the same model (bench/aml_score.py for the real server) on
-loopback and get the same load from wrk (keep-alive connections, the seed
-page's two-row body).  Rounds alternate between the servers so that drift
-on the machine hits both; the medians are compared.
+All three serve the same model on loopback (the real server from
+harness/servers/azureml-inference-server-http, its venv made and cached by the
+harness) and get the same load from wrk (keep-alive connections, the seed
+page's two-row body).  Rounds alternate between them so that drift on the
+machine hits all three; the medians are compared.  Targets: the gateway adds
+at most 20% to the real server's p50; the stub alone serves at least 3x the
+real server's requests/s at a lower p99.
 
-    nox -s bench                       # installs azureml-inference-server-http, then runs this
+    nox -s bench
     python bench/stub_throughput.py --duration 10 --connections 8 --rounds 3
 
-Needs wrk (apt-get install wrk) and azureml-inference-server-http importable
-by --aml-python (default: this interpreter).  The real server is started the
-way its `azmlinfsrv` launcher starts it on Linux (gunicorn, 1 worker, access
-log on stdout), except bound to 127.0.0.1 instead of 0.0.0.0.
+Needs wrk (apt-get install wrk).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -33,8 +35,13 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from harness import realserver  # noqa: E402
+
 BODY = json.dumps(json.loads((ROOT / "harness" / "payloads" / "diabetes-page-rows.json").read_text()))
 TARGET_RPS_RATIO = 3.0
+TARGET_GATEWAY_P50 = 0.20  # the gateway's added p50, as a share of the real server's
 
 
 def free_port() -> int:
@@ -43,41 +50,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_stub(port: int) -> subprocess.Popen:
+def start_stub(port: int, upstream: str | None = None) -> subprocess.Popen:
+    gateway = ["--upstream", upstream] if upstream else []
     return subprocess.Popen(
-        [sys.executable, "-m", "server_stub", "--port", str(port)],
+        [sys.executable, "-m", "server_stub", "--port", str(port), *gateway],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
-    )
-
-
-def start_aml(port: int, python: str) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "AZUREML_ENTRY_SCRIPT": str(ROOT / "bench" / "aml_score.py"),
-        "AML_APP_ROOT": str(ROOT),
-        "WORKER_COUNT": "1",
-    }
-    argv = [
-        python,
-        "-m",
-        "gunicorn",
-        "-b",
-        f"127.0.0.1:{port}",
-        "-w",
-        "1",
-        "--timeout",
-        "300",
-        "--access-logfile",
-        "-",
-        "--error-logfile",
-        "/dev/null",
-        "azureml_inference_server_http.server.entry:app",
-    ]
-    return subprocess.Popen(
-        argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
 
 
@@ -130,72 +110,72 @@ def to_ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
+REAL, GATEWAY, STUB = "real server direct", "gateway -> real server", "stub alone"
+
+
+def measure(urls: dict[str, str], args: argparse.Namespace, script: Path) -> dict[str, list[dict]]:
+    samples: dict[str, list[dict]] = {name: [] for name in urls}
+    for url in urls.values():
+        wrk(url, 2, args.connections, script)  # warm-up
+    for round_no in range(args.rounds):
+        for name, url in urls.items():
+            sample = wrk(url, args.duration, args.connections, script)
+            samples[name].append(sample)
+            print(
+                f"round {round_no + 1} {name:24} {sample['rps']:9.0f} req/s  p50 {sample['p50_ms']:7.2f} ms"
+                f"  p99 {sample['p99_ms']:7.2f} ms  non-2xx {sample['errors']}",
+                flush=True,
+            )
+    return samples
+
+
+def verdict(med: dict[str, dict], args: argparse.Namespace) -> bool:
+    print(f"\nPOST /score, {args.connections} connections, {args.duration:g} s x {args.rounds} rounds, medians:")
+    for name, m in med.items():
+        print(f"  {name:24} {m['rps']:9.0f} req/s  p50 {m['p50_ms']:7.2f} ms  p99 {m['p99_ms']:7.2f} ms")
+    real, gw, stub = med[REAL], med[GATEWAY], med[STUB]
+    added_p50, added_p99 = gw["p50_ms"] - real["p50_ms"], gw["p99_ms"] - real["p99_ms"]
+    p50_share = added_p50 / real["p50_ms"]
+    print(
+        f"gateway adds p50 {added_p50:+.2f} ms ({p50_share:+.0%}, target <= +{TARGET_GATEWAY_P50:.0%}), "
+        f"p99 {added_p99:+.2f} ms"
+    )
+    rps_ratio, p99_ratio = stub["rps"] / real["rps"], stub["p99_ms"] / real["p99_ms"]
+    print(
+        f"stub alone / real server: requests/s {rps_ratio:.2f}x (target >= {TARGET_RPS_RATIO:g}x), "
+        f"p99 {p99_ratio:.2f}x (target < 1)"
+    )
+    return p50_share <= TARGET_GATEWAY_P50 and rps_ratio >= TARGET_RPS_RATIO and p99_ratio < 1.0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement (default 10)")
     parser.add_argument("--connections", type=int, default=8, help="keep-alive connections (default 8)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per server (default 3)")
-    parser.add_argument("--aml-python", default=sys.executable, help="Python with azureml-inference-server-http")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("bench: wrk is not installed (apt-get install wrk)")
-    probe = subprocess.run(
-        [args.aml_python, "-c", "import azureml_inference_server_http, gunicorn"], capture_output=True
-    )
-    if probe.returncode != 0:
-        raise SystemExit(
-            f"bench: {args.aml_python} cannot import azureml_inference_server_http "
-            "(pip install azureml-inference-server-http, or run `nox -s bench`)"
-        )
-
-    with tempfile.TemporaryDirectory() as tmp:
+    defn = realserver.load_servers()["azureml-inference-server-http"]
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         script = Path(tmp) / "post.lua"
         script.write_text(
             f'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = {json.dumps(BODY)}\n'
         )
-        servers = {"stub": (start_stub, [])}
-        servers["azureml-inference-server-http"] = (lambda p: start_aml(p, args.aml_python), [])
-        running = {}
-        try:
-            for name, (start, _) in servers.items():
-                port = free_port()
-                proc = start(port)
-                url = f"http://127.0.0.1:{port}/score"
-                running[name] = (proc, url)
-                wait_scoring(url, proc, name)
-                wrk(url, 2, args.connections, script)  # warm-up
-            for round_no in range(args.rounds):
-                for name, (_, samples) in servers.items():
-                    sample = wrk(running[name][1], args.duration, args.connections, script)
-                    samples.append(sample)
-                    print(
-                        f"round {round_no + 1} {name:30} {sample['rps']:9.0f} req/s  p50 {sample['p50_ms']:7.2f} ms"
-                        f"  p99 {sample['p99_ms']:7.2f} ms  non-2xx {sample['errors']}",
-                        flush=True,
-                    )
-        finally:
-            for proc, _ in running.values():
-                stop(proc)
-
-    med = {
-        name: {k: statistics.median(s[k] for s in samples) for k in ("rps", "p50_ms", "p99_ms")}
-        for name, (_, samples) in servers.items()
-    }
-    stub, aml = med["stub"], med["azureml-inference-server-http"]
-    print(
-        f"\nPOST /score, {args.connections} keep-alive connections, {args.duration:g} s x {args.rounds} rounds, "
-        "medians:"
-    )
-    for name, m in med.items():
-        print(f"  {name:30} {m['rps']:9.0f} req/s  p50 {m['p50_ms']:7.2f} ms  p99 {m['p99_ms']:7.2f} ms")
-    rps_ratio, p99_ratio = stub["rps"] / aml["rps"], stub["p99_ms"] / aml["p99_ms"]
-    print(
-        f"ratio stub / real server: requests/s {rps_ratio:.2f}x (target >= {TARGET_RPS_RATIO:g}x), "
-        f"p99 {p99_ratio:.2f}x (target <= 1)"
-    )
-    met = rps_ratio >= TARGET_RPS_RATIO and p99_ratio <= 1.0
+        real = stack.enter_context(realserver.running(defn, "diabetes", log=print))
+        urls = {REAL: real.url + "/score"}
+        for name, upstream in ((GATEWAY, real.url), (STUB, None)):
+            port = free_port()
+            proc = start_stub(port, upstream)
+            stack.callback(stop, proc)
+            urls[name] = f"http://127.0.0.1:{port}/score"
+            wait_scoring(urls[name], proc, name)
+        samples = measure(urls, args, script)
+    keys = ("rps", "p50_ms", "p99_ms")
+    med = {name: {k: statistics.median(s[k] for s in runs) for k in keys} for name, runs in samples.items()}
+    met = verdict(med, args)
     print("targets " + ("met" if met else "NOT met"))
-    if any(s["errors"] for _, samples in servers.values() for s in samples):
+    if any(s["errors"] for runs in samples.values() for s in runs):
         print("warning: some responses were not 2xx; see the rounds above")
     return 0
 

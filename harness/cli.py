@@ -6,6 +6,7 @@
     python -m harness summary results/*/results.json
     python -m harness report results/results.json [more/results.json ...]
     python -m harness docs check PAGE... [--backend local] ...
+    python -m harness fidelity [--server NAME] [--rows N]
 
 Each command's handler lives in the module of the same name (run.py,
 summary.py, report.py, docs/); this file only wires them.  Exit status: 0 when
@@ -28,6 +29,7 @@ from . import catalog
 from .backends import BackendUnavailable
 from .docs.extract import FORMATS
 from .options import Parser, add_backend_options, at_least, existing_file, option, positive_seconds, resolve_environment
+from .realserver import ServerUnavailable
 from .stubctl import StubUnavailable
 
 DEFAULT_COMMAND = "run"  # `python -m harness --language go` runs the matrix
@@ -109,7 +111,34 @@ def _small_commands(sub) -> None:
     p.set_defaults(handler=summary.command)
 
 
-COMMANDS: list[Callable] = [_run, _docs, _small_commands]
+def _fidelity(sub) -> None:
+    from .fidelity import command as fidelity
+    from .fidelity.probes import FIDELITY
+
+    p = sub.add_parser(
+        "fidelity",
+        help="the stub against the real servers it imitates: every probe to both, differences listed",
+        description="Start the stub and each real server of harness/servers/ that speaks a probe catalogue's "
+        "protocol, send every probe to both, print probe | real | stub | same and compare predictions. Exit "
+        "status 1 for a difference not listed in the differences file, 2 for bad input.",
+    )
+    p.add_argument("--server", action="append", metavar="NAME", help="only these real servers (harness/servers/)")
+    p.add_argument("--probes", action="append", type=existing_file("--probes"), metavar="FILE", help="catalogues")
+    p.add_argument(
+        "--differences",
+        dest="differences_file",
+        type=existing_file("--differences"),
+        default=FIDELITY / "differences.toml",
+        metavar="FILE",
+        help="the deliberate differences, each with its reason (default harness/fidelity/differences.toml)",
+    )
+    p.add_argument("--rows", type=at_least("--rows", 1), default=1000, help="random valid rows for predictions")
+    p.add_argument("--seed", type=int, default=20261201, help="seed of the random rows")
+    p.add_argument("--results", type=Path, default=Path("results/fidelity"), help="folder for fidelity.json, logs")
+    p.set_defaults(handler=fidelity.command)
+
+
+COMMANDS: list[Callable] = [_run, _docs, _small_commands, _fidelity]
 
 
 def parser() -> Parser:
@@ -172,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     try:
         return args.handler(args, console)
-    except (catalog.CatalogError, StubUnavailable, BackendUnavailable) as exc:
+    except (catalog.CatalogError, StubUnavailable, BackendUnavailable, ServerUnavailable) as exc:
         print(f"harness: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -29,7 +29,7 @@ from . import admin
 from .dialects import DIALECTS
 from .errors import StubError, error_response
 from .faults import Fault
-from .inputs import BODY, decoded
+from .inputs import BODY, ENTRY, decoded
 from .journal import Journal
 from .state import ADMIN, Stub
 
@@ -39,6 +39,7 @@ log = logging.getLogger("server_stub")
 def make_app(stub: Stub) -> web.Application:
     app = web.Application(client_max_size=stub.config.max_body_bytes, middlewares=[_Pipeline(stub).middleware])
     admin.register(stub, app.router)
+    app.on_cleanup.append(lambda app: asyncio.gather(*(cleanup() for cleanup in stub.cleanups)))
     for register in DIALECTS:
         register(stub, app.router)
     return app
@@ -135,6 +136,7 @@ class _Pipeline:
             body=body,
             note=note,
         )
+        request[ENTRY] = entry
         svc = self.stub.services.get(entry["service"])
         fault = svc.faults.take() if svc and not refused else None
         if fault and fault.delay:
@@ -147,9 +149,9 @@ class _Pipeline:
             response = refused
         elif fault and fault.status is not None:
             response = _fault_response(fault)
+            response.headers.setdefault("x-ms-request-id", str(uuid.uuid4()))
         else:
             response = await self._answer(request, handler)
-        response.headers.setdefault("x-ms-request-id", str(uuid.uuid4()))
         body_out = response.body if isinstance(response.body, bytes) else b""
         Journal.answer(entry, response.status, dict(response.headers), body_out)
         return response

@@ -23,6 +23,7 @@ from .errors import InputError, StubError
 MAX_DEPTH = 100  # levels of nesting; scoring bodies need 3 or 4
 CODINGS = ("identity", "gzip", "x-gzip", "deflate")  # the Content-Encodings the stub undoes
 BODY = web.RequestKey("server_stub.body", bytes)  # where the application keeps a request's decoded body
+ENTRY = web.RequestKey("server_stub.entry", dict)  # and its journal entry (the gateway adds to it)
 _CHARSET = re.compile(r"charset\s*=\s*\"?([^\";\s]*)", re.I)
 _WIDE_BOMS = {
     codecs.BOM_UTF32_LE: "UTF-32",

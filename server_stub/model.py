@@ -14,6 +14,7 @@ import pathlib
 from dataclasses import dataclass
 from typing import Any
 
+from .blas import matvec
 from .errors import InputError
 
 DEFAULT_MODEL = pathlib.Path(__file__).with_name("models") / "diabetes.json"
@@ -108,7 +109,8 @@ class LinearModel:
         return rows
 
     def predict(self, rows: list[list[float]]) -> list[float]:
-        return [self.intercept + sum(c * x for c, x in zip(self.coefficients, row)) for row in rows]
+        """``rows @ coefficients + intercept``, summed as the real server's numpy sums (``blas.py``)."""
+        return [y + self.intercept for y in matvec(rows, list(self.coefficients))]
 
 
 IRIS_MODEL = pathlib.Path(__file__).with_name("models") / "iris.json"

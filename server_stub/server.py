@@ -12,6 +12,7 @@ import socket
 import ssl
 import sys
 import threading
+import urllib.parse
 from collections.abc import Iterator, Sequence
 
 from aiohttp import web
@@ -134,6 +135,23 @@ def _at_least_1(value: str) -> int:
     return number
 
 
+def _upstream(value: str) -> str:
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise argparse.ArgumentTypeError(f"expected an http(s)://HOST[:PORT] URL, got {value!r}")
+    return value.rstrip("/")
+
+
+def _seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0.0
+    if not 0 < number < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {value!r}")
+    return number
+
+
 # flag, environment variable, type, default (None: unset), help
 _FLAGS = [
     ("--host", "STUB_HOST", str, "127.0.0.1", "address to bind"),
@@ -146,6 +164,8 @@ _FLAGS = [
     ("--max-body-bytes", "STUB_MAX_BODY_BYTES", _at_least_1, str(1 << 20), "larger bodies get 413"),
     ("--journal-limit", "STUB_JOURNAL_LIMIT", _at_least_1, "10000", "requests kept; older ones dropped, counted"),
     ("--model", "STUB_MODEL", str, None, "model JSON file (default the diabetes model)"),
+    ("--upstream", "STUB_UPSTREAM", _upstream, None, "gateway mode: forward Azure ML routes to this real server"),
+    ("--upstream-timeout", "STUB_UPSTREAM_TIMEOUT", _seconds, "30", "gateway: seconds before a 504"),
 ]
 
 
@@ -203,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         max_body_bytes=args.max_body_bytes,
         journal_limit=args.journal_limit,
         model_path=args.model,
+        upstream=args.upstream,
+        upstream_timeout=args.upstream_timeout,
     )
     try:
         stub = Stub(config)
@@ -236,6 +258,8 @@ async def _serve(stub: Stub, args: argparse.Namespace) -> int:
         say(f"  more tokens: POST {url}{ADMIN}/services/<name>/token")
     else:
         say("auth none (no Authorization header needed)")
+    if stub.config.upstream:
+        say(f"gateway: Azure ML routes go to {stub.config.upstream} (timeout {stub.config.upstream_timeout:g} s)")
     say(f"score with: POST {url}/score  or  POST {url}/api/v1/service/<name>/score")
     say(f"journal and admin API: {url}{ADMIN}/requests  (see README)")
     if not _is_loopback(args.host):

@@ -38,6 +38,8 @@ class StubConfig:
     max_body_bytes: int = 1 << 20
     journal_limit: int = 10_000
     model_path: str | None = None
+    upstream: str | None = None  # gateway mode: the real model server's base URL (forward.py)
+    upstream_timeout: float = 30.0
 
 
 @dataclass
@@ -69,6 +71,7 @@ class Stub:
         self.open_tls: Callable[[str], Awaitable] | None = None
         self.close_tls: Callable[[int], Awaitable] | None = None
         self.reset_hooks: list[Callable[[str], None]] = []
+        self.cleanups: list[Callable[[], Awaitable]] = []  # run when the application stops
         self._service_prefixes: list[str] = []
         self._service_path: re.Pattern | None = None
 

@@ -12,28 +12,41 @@ import email
 import email.policy
 import hashlib
 import json
+import time
 
 from aiohttp import web
 
 from .. import swagger
 from ..auth import AuthError
 from ..errors import InputError, StubError
+from ..forward import Gateway
 from ..inputs import content_type_problem, parse_json, read_body
 from ..state import DEFAULT_SERVICE, SERVICE_NAME, Stub
+from .aml_headers import with_headers
 
 AKS_PREFIX = "/api/v1/service/{service:" + SERVICE_NAME + "}"
 FILE_FIELD = "images"  # the ModelArts file input's field name
 EXAMPLE = '{"data": [[...], ...]}'
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")  # bodies Flask parses as a form
 
 
 def register(stub: Stub, router: web.UrlDispatcher) -> None:
     stub.claim_service_paths("/api/v1/service/")
     routes = AzureML(stub)
+    if stub.config.upstream:  # gateway: the real server answers, relayed as is (forward.py)
+        gateway = Gateway(stub, routes.authorize)
+        health = score = options = swagger = gateway.handler
+        methods = ("GET", "POST", "PUT", "PATCH", "DELETE")
+    else:
+        health, swagger = with_headers(routes.health, run_function=False), with_headers(routes.swagger)
+        score, options, methods = with_headers(routes.score), with_headers(routes.options), ("GET", "POST")
     for prefix in ("", AKS_PREFIX):
-        router.add_get(prefix + "/", routes.health)
-        router.add_post(prefix + "/score", routes.score)
-        router.add_get(prefix + "/swagger.json", routes.swagger)
-    router.add_get(AKS_PREFIX, routes.health)
+        router.add_get(prefix + "/", health)
+        for method in methods:
+            router.add_route(method, prefix + "/score", score)
+        router.add_route("OPTIONS", prefix + "/score", options)
+        router.add_get(prefix + "/swagger.json", swagger)
+    router.add_get(AKS_PREFIX, health)
 
 
 def form_parts(content_type: str, body: bytes) -> dict[str, dict]:
@@ -57,33 +70,45 @@ class AzureML:
         self.stub = stub
 
     async def health(self, request: web.Request) -> web.Response:
-        return web.Response(text="Healthy")
+        return web.Response(text="Healthy", content_type="text/html")  # as Flask labels a str (the real server)
+
+    async def options(self, request: web.Request) -> web.Response:
+        return web.Response(body=b"", content_type="text/html", charset="utf-8")
 
     async def swagger(self, request: web.Request) -> web.Response:
         name = request.match_info.get("service", DEFAULT_SERVICE)
+        version = request.query.get("version", "2")
+        if version != "2":
+            raise StubError(404, f"Swagger version [{version}] is not served by the stub. Supported versions: [2].")
         base = f"/api/v1/service/{name}" if "service" in request.match_info else "/"
         return web.json_response(swagger.build(self.stub.model, name, base, self.stub.auth_of(name).mode))
 
-    async def score(self, request: web.Request) -> web.Response:
-        name = request.match_info.get("service", DEFAULT_SERVICE)
+    def authorize(self, request: web.Request, name: str) -> None:
+        """The front end's check of the service's credentials: StubError 401 when they are missing or wrong."""
         try:
             self.stub.auth_of(name).check(request.headers.get("Authorization"), name, self.stub.tokens)
         except AuthError as exc:
             challenge = "Bearer" if "Authorization" not in request.headers else 'Bearer error="invalid_token"'
             raise StubError(401, str(exc), {"WWW-Authenticate": challenge}) from None
+
+    async def score(self, request: web.Request) -> web.Response:
+        name = request.match_info.get("service", DEFAULT_SERVICE)
+        self.authorize(request, name)
         svc = self.stub.services.get(name)
         mode = svc.input if svc else "json"
         if mode == "binary":
             return await self._score_binary(request)
         if mode == "multipart":
             return await self._score_multipart(request)
-        _require(request, "application/json")
         model = self.stub.model
         try:
-            rows = model.rows_from(parse_json(await read_body(request), EXAMPLE))
+            rows = model.rows_from(await _document(request))
         except InputError as exc:
             raise StubError(400, str(exc)) from None
-        return web.Response(body=json.dumps(model.predict(rows)).encode(), content_type="application/json")
+        start = time.perf_counter()
+        body = json.dumps(model.predict(rows)).encode()
+        took = f"{(time.perf_counter() - start) * 1000:.3f}"
+        return web.Response(body=body, content_type="application/json", headers={"x-ms-run-fn-exec-ms": took})
 
     async def _score_binary(self, request: web.Request) -> web.Response:
         """Raw bytes in; their size and SHA-256 out, so a caller can prove what arrived."""
@@ -109,6 +134,30 @@ class AzureML:
             "sha256": hashlib.sha256(part["data"]).hexdigest(),
         }
         return web.json_response(answer)
+
+
+async def _document(request: web.Request) -> object:
+    """The request's JSON document, read as the real server reads it for a plain ``run(raw_data)``: the
+    body whatever its Content-Type says (UTF-8 whatever the charset), or a GET's query parameters, each
+    value JSON where it parses as JSON."""
+    if request.method == "GET":
+        doc = {}
+        for name in dict.fromkeys(request.query):
+            values = [_query_value(v) for v in request.query.getall(name)]
+            doc[name] = values[0] if len(values) == 1 else values
+        return doc
+    media = request.headers.get("Content-Type", "").partition(";")[0].strip().lower()
+    if media in FORMS:
+        raise InputError(f"a {media} body reaches the scoring script empty; send the JSON with Content-Type: "
+                         "application/json")  # fmt: skip
+    return parse_json(await read_body(request), EXAMPLE)
+
+
+def _query_value(text: str) -> object:
+    try:
+        return parse_json(text.encode("utf-8"))
+    except InputError:
+        return text
 
 
 def _require(request: web.Request, media: str, charset: bool = True) -> None:

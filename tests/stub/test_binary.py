@@ -40,7 +40,7 @@ def test_binary_service_refuses_json_and_empty_bodies(stub):
 def test_other_services_still_take_json(stub):
     binary_service(stub)
     assert stub.score(service="rows").status_code == 200
-    assert post(stub, "rows", b"\x89PNG").status_code == 415
+    assert post(stub, "rows", b"\x89PNG").status_code == 400  # scored as JSON, whatever its label says
 
 
 def test_input_mode_is_validated_and_reset_with_the_service(stub):

@@ -1,0 +1,153 @@
+"""The probe catalogue (``fidelity/<protocol>.toml``): loaded, validated, and each probe sent as raw HTTP.
+
+Requests go out through ``http.client`` on a fresh connection each, so both
+servers get the very same bytes: the method, path, headers and body the
+catalogue names, plus ``Host`` and ``Content-Length``.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ..datafiles import HERE, CatalogError, load_toml, only, strings
+
+FIDELITY = HERE / "fidelity"
+PAYLOADS = HERE / "payloads"
+CATALOGUE_KEYS = {"protocol", "model", "defaults", "compare", "probe"}
+DEFAULT_KEYS = {"method", "path", "headers"}
+COMPARE_KEYS = {"headers_equal", "headers_present"}
+PROBE_KEYS = {"name", "method", "path", "real_path", "headers", "add_headers", "headers_equal"}
+BODY_KEYS = {"body", "body_hex", "body_file", "rows"}
+PROBE_KEYS |= BODY_KEYS | {"seed"}
+FEATURES = 10  # the diabetes model's; random rows are in its data set's range
+
+
+@dataclass(frozen=True)
+class Probe:
+    name: str
+    method: str
+    path: str
+    real_path: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes | None
+    headers_equal: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    protocol: str
+    model: str
+    probes: tuple[Probe, ...]
+    headers_equal: tuple[str, ...] = ()
+    headers_present: tuple[str, ...] = ()
+
+
+@dataclass
+class Answer:
+    """What a server answered: status, headers in order (names as sent), body bytes; or an error."""
+
+    status: int | None
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    error: str = ""
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers if k.lower() == name.lower()), None)
+
+
+def random_rows(count: int, seed: int, width: int = FEATURES) -> list[list[float]]:
+    """Rows like the data set's (standardised features, mostly within +-0.2)."""
+    rnd = random.Random(seed)
+    return [[rnd.uniform(-0.2, 0.2) for _ in range(width)] for _ in range(count)]
+
+
+def _body(doc: dict, where: str) -> bytes | None:
+    given = [k for k in BODY_KEYS if k in doc]
+    if len(given) > 1:
+        raise CatalogError(f"{where}: give one of {', '.join(sorted(BODY_KEYS))}, not {', '.join(sorted(given))}")
+    if not given:
+        return None
+    key, value = given[0], doc[given[0]]
+    if key == "body":
+        return str(value).encode("utf-8")
+    if key == "body_hex":
+        try:
+            return bytes.fromhex(str(value))
+        except ValueError:
+            raise CatalogError(f"{where}: body_hex is not hexadecimal") from None
+    if key == "body_file":
+        path = PAYLOADS / str(value)
+        if not path.is_file():
+            raise CatalogError(f"{where}: body_file: no file {path}")
+        return path.read_bytes()
+    if not isinstance(value, int) or value < 1:
+        raise CatalogError(f"{where}: rows is a whole number of at least 1")
+    return json.dumps({"data": random_rows(value, int(doc.get("seed", 1)))}).encode()
+
+
+def _probe(doc: dict, defaults: dict, where: str) -> Probe:
+    only(doc, PROBE_KEYS, where)
+    if not isinstance(doc.get("name"), str) or not doc["name"]:
+        raise CatalogError(f"{where}: a probe needs a name")
+    headers = strings(doc["headers"] if "headers" in doc else defaults.get("headers"))
+    headers.update(strings(doc.get("add_headers")))
+    path = str(doc.get("path", defaults.get("path", "/")))
+    return Probe(
+        name=doc["name"],
+        method=str(doc.get("method", defaults.get("method", "GET"))),
+        path=path,
+        real_path=str(doc.get("real_path", path)),
+        headers=tuple(headers.items()),
+        body=_body(doc, where),
+        headers_equal=tuple(doc.get("headers_equal", ())),
+    )
+
+
+def load_catalogue(path: Path) -> Catalogue:
+    doc = load_toml(path)
+    only(doc, CATALOGUE_KEYS, str(path))
+    defaults, compare = doc.get("defaults", {}), doc.get("compare", {})
+    only(defaults, DEFAULT_KEYS, f"{path}: [defaults]")
+    only(compare, COMPARE_KEYS, f"{path}: [compare]")
+    probes = tuple(_probe(p, defaults, f"{path}: probe {i + 1}") for i, p in enumerate(doc.get("probe", [])))
+    names = [p.name for p in probes]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise CatalogError(f"{path}: probe names used twice: {', '.join(twice)}")
+    if not probes:
+        raise CatalogError(f"{path}: no [[probe]]")
+    return Catalogue(
+        protocol=str(doc.get("protocol", path.stem)),
+        model=str(doc.get("model", "")),
+        probes=probes,
+        headers_equal=tuple(h.lower() for h in compare.get("headers_equal", ())),
+        headers_present=tuple(h.lower() for h in compare.get("headers_present", ())),
+    )
+
+
+def send(base_url: str, method: str, path: str, headers, body: bytes | None, timeout: float = 60.0) -> Answer:
+    """One request on its own connection, exactly as given; a failure is an Answer with ``error``."""
+    parts = urlsplit(base_url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    try:
+        conn.putrequest(method, path, skip_accept_encoding=True)
+        for name, value in headers:
+            conn.putheader(name, value)
+        if body is not None:
+            conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body)
+        resp = conn.getresponse()
+        return Answer(resp.status, list(resp.getheaders()), resp.read())
+    except (OSError, http.client.HTTPException) as exc:
+        return Answer(None, error=f"{type(exc).__name__}: {exc}")
+    finally:
+        conn.close()
+
+
+def send_probe(base_url: str, probe: Probe, real: bool) -> Answer:
+    return send(base_url, probe.method, probe.real_path if real else probe.path, probe.headers, probe.body)
