@@ -23,6 +23,7 @@ need cert-sync ca-certificates-mono  # Mono's certificate store: the C# client t
 need go golang-go
 need javac default-jdk-headless
 need mvn maven
+need cargo-clippy rustc cargo rust-clippy rustfmt  # Rust + its lint tools: Debian 13 or later (rustc 1.85), or rustup
 need chromium chromium  # the tests render the comparison report in it
 if [ ${#apt_packages[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
