@@ -31,6 +31,7 @@ need javac default-jdk-headless
 need mvn maven
 for tool in curl jq shellcheck; do need "$tool" "$tool"; done  # the curl sample, and its lint
 need npm nodejs npm  # JavaScript: Node.js and npm (the build and the lint step run npm ci)
+need cargo-clippy rustc cargo rust-clippy rustfmt  # Rust + its lint tools: Debian 13 or later (rustc 1.85), or rustup
 need chromium chromium  # the tests render the comparison report in it
 if [ ${#apt_packages[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
