@@ -11,6 +11,7 @@ or networks the run left behind, and, for each scenario with a time bound
 bound with the headroom (bound / slowest).  Targets: 0 failing cells and 0
 left behind over all runs, every slowest cell within its bound; exit 1 when
 one is missed.  The hog is stopped however the soak ends (also Ctrl-C).
+``--results DIR`` keeps each run's results.json and logs in DIR/run-N.
 """
 
 from __future__ import annotations
@@ -93,7 +94,15 @@ def failing_cells(doc: dict | None, expected: set[tuple[str, str]]) -> list[str]
     seen = {(c["language"], c["scenario"]): c for lang in doc["languages"] for c in lang["cells"]}
     rows = [f"{lang}/{scen}: missing" for lang, scen in sorted(expected - seen.keys())]
     failed = [(key, c) for key, c in sorted(seen.items()) if c["status"] != "pass"]
-    return rows + [f"{lang}/{scen}: {c['status']} ({c['message'] or 'see its checks'})" for (lang, scen), c in failed]
+    return rows + [f"{lang}/{scen}: {c['status']}: {why(c)}" for (lang, scen), c in failed]
+
+
+def why(cell: dict) -> str:
+    """A failed cell's message and its failed checks, each as name (expected; received)."""
+    checks = [
+        f"{k['name']} (expected {k['expected']}; received {k['received']})" for k in cell["checks"] if not k["ok"]
+    ]
+    return "; ".join(filter(None, [cell["message"], *checks])) or "no failed check recorded"
 
 
 def slowest(doc: dict | None, bounds: dict[str, float]) -> dict[str, tuple[float, str]]:
@@ -110,7 +119,9 @@ def slowest(doc: dict | None, bounds: dict[str, float]) -> dict[str, tuple[float
 
 def one_run(number: int, args: argparse.Namespace, hog: subprocess.Popen, plan: dict) -> dict:
     """One whole matrix under the hog: exit code, failing cells, leftovers, slowest bounded cells, hog load."""
-    with tempfile.TemporaryDirectory(prefix="matrix-soak-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="matrix-soak-") as scratch:
+        tmp = str(Path(args.results, f"run-{number}") if args.results else scratch)
+        Path(tmp).mkdir(parents=True, exist_ok=True)
         argv = [sys.executable, "-m", "harness", "run", "--images", args.images, "--results", tmp]
         argv += [a for lang in args.language for a in ("--language", lang)]
         argv += ["--ca-bundle", args.ca_bundle] if args.ca_bundle else []
@@ -189,6 +200,7 @@ def main() -> int:
     parser.add_argument("--language", action="append", default=[], help="only these languages (repeat)")
     parser.add_argument("--images", default="debian", help="passed to the harness (default debian)")
     parser.add_argument("--ca-bundle", help="passed to the harness")
+    parser.add_argument("--results", help="keep each run's results in RESULTS/run-N (default: removed)")
     parser.add_argument("--hog", choices=("auto", "stress-ng", "python"), default="auto", help="the CPU hog")
     args = parser.parse_args()
     if args.runs < 1:
