@@ -8,6 +8,7 @@ nox -s lint                                 # ruff over the Python code
 nox -s docs -- PAGE...                      # check the code samples of documentation pages
 nox -s fidelity                             # the stub against the real servers of harness/servers/
 nox -s bench / bench_matrix                 # benchmarks (bench/)
+nox -s soak_stub / soak_matrix              # soaks: the stub under load, the matrix beside a CPU hog
 """
 
 import hashlib
@@ -100,3 +101,17 @@ def bench_matrix(session: nox.Session) -> None:
     """Whole-matrix wall time: Docker cold vs warm, --jobs 1 vs N, Docker vs local (rebuilds images)."""
     session.install("-r", "requirements.txt")
     session.run("python", "bench/matrix.py", *session.posargs)
+
+
+@nox.session
+def soak_stub(session: nox.Session) -> None:
+    """The stub under a minute of keep-alive load: errors, RSS, journal cap (wrk if installed: apt-get install wrk)."""
+    install(session, "requirements.txt")
+    session.run("python", "bench/stub_soak.py", *session.posargs)
+
+
+@nox.session
+def soak_matrix(session: nox.Session) -> None:
+    """The Docker matrix 10 times in a row beside a CPU hog (stress-ng if installed): failing cells, time bounds."""
+    install(session, "requirements.txt")
+    session.run("python", "bench/matrix_soak.py", *session.posargs)
