@@ -177,7 +177,7 @@ class Sample:
         variables = {**score.variables, "program": program.value}
 
         def names_missing_file(step) -> bool:
-            files = [a for a in catalog.render(list(step), {**variables, "out": "", "src": "", "python": ""})]
+            files = catalog.render(list(step), {**variables, "out": "", "src": "", "python": ""})
             return any(not (project.folder / a).exists() for a in files if FILE_ARG.match(a))
 
         def steps(build) -> tuple:
