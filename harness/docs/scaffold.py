@@ -14,6 +14,7 @@ N of the file is line ``start + N - 1`` of the page.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
 from dataclasses import dataclass, field
@@ -126,8 +127,10 @@ def _write_build_files(project: Project, language: str, found: dict[str, str]) -
 def scaffold(lang: DocLanguage, code: str, folder: Path, packages: dict[str, str]) -> Project:
     """Write the project for one sample into folder (made afresh)."""
     folder.mkdir(parents=True, exist_ok=True)
-    found = names(lang.name, code)
-    file = lang.file.format(**found) if found else lang.file
+    # digest: the code's, so a build file can name a project after its code (Cargo.toml: samples
+    # sharing compiled crates must not share the package's own artifacts).
+    found = {**names(lang.name, code), "digest": hashlib.sha256(code.encode()).hexdigest()[:12]}
+    file = lang.file.format(**found)
     project = Project(folder, file, main_class=found.get("main_class", ""), names=found)
     project.packages = needs(project, lang.name, imports(lang.name, code), packages)
     _write_build_files(project, lang.name, found)
