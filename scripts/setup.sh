@@ -7,7 +7,8 @@
 # - nox (which installs the Python packages of each session itself);
 # - the local toolchains used by `--backend local` and by the tests: Mono's mcs
 #   with Newtonsoft.Json (C#), Go (>= 1.24, checked), a JDK >= 21 and Maven; Chromium
-#   (headless, for a test). The Java client targets release 21 (clients/java/pom.xml):
+#   (headless, for a test); cargo, pkg-config and libssl-dev (the docs check's Rust samples).
+#   The Java client targets release 21 (clients/java/pom.xml):
 #   a JDK >= 21 (JAVA_HOME's if it is one, else the oldest such in /usr/lib/jvm, which
 #   proves the floor (a JDK 21 when there is one), else
 #   Debian's openjdk-21-jdk-headless where the release has it) becomes the machine's
@@ -32,6 +33,10 @@ need mvn maven
 for tool in curl jq shellcheck; do need "$tool" "$tool"; done  # the curl sample, and its lint
 need npm nodejs npm  # JavaScript: Node.js and npm (the build and the lint step run npm ci)
 need cargo-clippy rustc cargo rust-clippy rustfmt  # Rust + its lint tools: Debian 13 or later (rustc 1.85), or rustup
+# Rust samples of documentation pages (the docs check): the OpenSSL headers that
+# reqwest's default TLS builds against.
+need pkg-config pkg-config
+[ -f /usr/include/openssl/ssl.h ] || apt_packages+=(libssl-dev)
 need chromium chromium  # the tests render the comparison report in it
 if [ ${#apt_packages[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then

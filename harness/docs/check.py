@@ -6,9 +6,10 @@ placeholders, write its project, build it with its language's toolchain,
 lint it, run it, read the journal, check -> the outcomes.  Reporting is
 ``report.py``'s job.
 
-Samples run with the backend of the matrix (local or Docker), except shell
-blocks: their curl commands run with this machine's bash and curl, against
-the stub's published address.
+Samples run with the backend of the matrix (local or Docker), except those of
+a language with no toolchain in harness/languages/ (shell's curl commands,
+Rust's cargo): they run with this machine's tools, against the stub's
+published address.
 """
 
 from __future__ import annotations
@@ -104,8 +105,8 @@ def _run_samples(plans, ids, samples, outcomes, data, options, redactor, progres
             stub = StubControl(admin_url)
 
             def one(i: int) -> None:
-                shell = plans[i].language.name == "shell"
-                where = (host, admin_url) if shell else (backend, client_url)
+                on_host = not plans[i].language.toolchain  # shell, Rust: this machine's tools
+                where = (host, admin_url) if on_host else (backend, client_url)
                 sample = Sample(plans[i], ids[i], data, results, stub, *where)
                 try:
                     outcomes[i] = sample.check(redactor, lambda m: engine.say(ids[i], "", m), options.run_timeout)
@@ -162,18 +163,21 @@ class Sample:
     def language(self, project: Project) -> catalog.Language:
         """The language the backend builds: its toolchains from harness/languages/, for this one sample.
 
-        Left out of the build: a step that is also a lint command (it runs as lint, after the
-        build) and a step naming a file the project does not have.  Left out of each step: the
+        The build: the language's own ``build`` steps, else its toolchain's, less a step that is also
+        a lint command (it runs as lint, after the build) and a step naming a file the project
+        does not have.  Left out of each step: the
         language's ``drop_args``.  The sample is the language's score program, or ``run_program``.
         """
         lang = self.lang
         if not lang.toolchain:
-            chain = catalog.Toolchain(f"{'+'.join(lang.requires)}", lang.requires, (), lang.run, install=lang.install)
+            name = "+".join(lang.requires)
+            chain = catalog.Toolchain(name, lang.requires, lang.build, lang.run, dict(lang.env), install=lang.install)
             return catalog.Language(lang.name, lang.name, project.folder, (chain,), docker={})
         base = self.data.toolchains[lang.toolchain]
         lint = {c.command for c in lang.lint}
         score = base.programs[DEFAULT_PROGRAM]
-        program = replace(score, value=lang.run_program.replace("{main_class}", project.main_class) or score.value)
+        named = re.sub(r"\{(\w+)\}", lambda m: project.names.get(m.group(1), m.group(0)), lang.run_program)
+        program = replace(score, value=named or score.value)
         variables = {**score.variables, "program": program.value}
 
         def names_missing_file(step) -> bool:
@@ -185,7 +189,8 @@ class Sample:
             return tuple(tuple(arg for arg in step if arg not in lang.drop_args) for step in kept)
 
         def adapt(t: catalog.Toolchain) -> catalog.Toolchain:
-            return replace(t, build=steps(t.build), build_each=steps(t.build_each), env={**t.env, **lang.env})
+            build, each = (lang.build, ()) if lang.build else (t.build, t.build_each)  # the sample's own, if any
+            return replace(t, build=steps(build), build_each=steps(each), env={**t.env, **lang.env})
 
         return replace(
             base,
@@ -351,7 +356,8 @@ class Sample:
         return checks
 
     def run_error(self, run: RunResult, file: str) -> str:
-        """A failed run's own message (its last stderr line), with the page line it points at."""
+        """A failed run's own message (the language's ``error`` match, else its last stderr line), with the
+        page line it points at."""
         if run.killed:
             return f"still running after {run.seconds:.0f} s"
         if run.exit_code == 0:
@@ -359,12 +365,16 @@ class Sample:
         lines = [ln.strip() for ln in run.stderr.strip().splitlines() if ln.strip()]
         if not lines:
             lines = [ln.strip() for ln in run.stdout.strip().splitlines() if ln.strip()][-1:]
-        message = lines[-1] if lines else f"exit code {run.exit_code}"
+        own = self.lang.error.search(run.stderr) if self.lang.error else None  # Node's `TypeError: ...`
+        if own:
+            message = (own.groupdict().get("message") or own.group(0)).strip()
+        else:
+            message = lines[-1] if lines else f"exit code {run.exit_code}"
         if self.lang.trace:
             pattern = self.lang.trace.replace("{file}", re.escape(Path(file).name))
             where = dict.fromkeys(self.page_line(int(m.group("line"))) for m in re.finditer(pattern, run.stderr))
             if where:
                 message += f" (page line{'s' if len(where) > 1 else ''} {', '.join(map(str, where))})"
-        if lines and lines[0] != message and not lines[0].startswith("Traceback") and len(lines) > 1:
+        if not own and lines and lines[0] != message and not lines[0].startswith("Traceback") and len(lines) > 1:
             message = f"{lines[0]} ... {message}"
         return message[:500]

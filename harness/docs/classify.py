@@ -98,6 +98,8 @@ def classify(block: Block, data: Data) -> Plan:
         if not shown:
             return skip("the block names no language (a hint can: language=...)")
         return skip(f"no runner for {shown!r}")
+    if lang.not_run:  # recognised, not run yet (TypeScript)
+        return skip(lang.not_run)
     found = placeholders.find(block.code, data.placeholders)
     forced = "run" in block.hints
     code = code_of(block, lang)

@@ -60,7 +60,9 @@ class DocLanguage:
     toolchain: str = ""  # a harness/languages/ name, or "" (then requires/run)
     requires: tuple[str, ...] = ()
     run: tuple[str, ...] = ()
+    build: tuple[tuple[str, ...], ...] = ()  # the sample's build steps, instead of its toolchain's
     install: str = ""
+    not_run: str = ""  # a language recognised but not run yet: why its blocks are skipped
     program: tuple[re.Pattern, ...] = ()
     program_if_address: bool = False
     calls: tuple[re.Pattern, ...] = ()
@@ -75,6 +77,7 @@ class DocLanguage:
     trace: str = ""  # a regex template: {file} is the file's name
     fragment: str = "not a whole program"  # what a block that is not a program lacks
     run_program: str = ""  # the {program} of the toolchain's run command ({main_class}); "" = its score program
+    error: re.Pattern | None = None  # finds a failed run's own message in its stderr (its group `message`)
 
 
 LANGUAGE_KEYS = {
@@ -83,7 +86,9 @@ LANGUAGE_KEYS = {
     "file",
     "requires",
     "run",
+    "build",
     "install",
+    "not_run",
     "program",
     "program_if_address",
     "calls",
@@ -98,6 +103,7 @@ LANGUAGE_KEYS = {
     "trace",
     "fragment",
     "run_program",
+    "error",
 }
 
 
@@ -110,8 +116,11 @@ def _language(name: str, doc: Any, where: str, toolchains: dict) -> DocLanguage:
     toolchain = str(doc.get("toolchain", ""))
     if toolchain and toolchain not in toolchains:
         raise DocsError(f"{where}: [{name}] toolchain {toolchain!r} is not in harness/languages/")
-    if not toolchain and not doc.get("run"):
-        raise DocsError(f"{where}: [{name}] needs a toolchain or a run command")
+    if not toolchain and not doc.get("run") and not doc.get("not_run"):
+        raise DocsError(f"{where}: [{name}] needs a toolchain, a run command or not_run (why it is not run)")
+    build = doc.get("build", [])
+    if not isinstance(build, list) or not all(isinstance(c, list) and c for c in build):
+        raise DocsError(f"{where}: [{name}].build is a list of commands (lists of words)")
     lint = []
     for i, step in enumerate(doc.get("lint", [])):
         _only(step, {"command", "where"}, f"{where}: [{name}].lint[{i}]")
@@ -127,7 +136,9 @@ def _language(name: str, doc: Any, where: str, toolchains: dict) -> DocLanguage:
         toolchain=toolchain,
         requires=tuple(doc.get("requires", ())),
         run=tuple(doc.get("run", ())),
+        build=tuple(tuple(str(a) for a in c) for c in build),
         install=str(doc.get("install", "")),
+        not_run=str(doc.get("not_run", "")),
         program=pats("program"),
         program_if_address=bool(doc.get("program_if_address", False)),
         calls=pats("calls"),
@@ -142,6 +153,7 @@ def _language(name: str, doc: Any, where: str, toolchains: dict) -> DocLanguage:
         trace=str(doc.get("trace", "")),
         fragment=str(doc.get("fragment", "not a whole program")),
         run_program=str(doc.get("run_program", "")),
+        error=_regex(doc["error"], f"{where}: [{name}].error") if "error" in doc else None,
     )
 
 

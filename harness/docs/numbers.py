@@ -25,8 +25,10 @@ from typing import Any
 from ..checks import Check
 
 NUMBER = re.compile(
-    r"(?<![\w.])-?(?:\d+\.\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|\d+)(?:[fFdDmMlL](?!\w))?(?![\w.])"
+    r"(?<![\w.])-?(?:\d+\.\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|\d+)"
+    r"(?:[fFdDmMlL](?!\w)|_?f(?:32|64)(?!\w))?(?![\w.])"
 )
+SUFFIX = re.compile(r"(?:_?f(?:32|64)|[fFdDmMlL])$")  # C#'s 2.5m, Java's 2.5f, Rust's 2.5_f64
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def strip_comments(code: str, quotes: tuple[str, ...], line_comment: str, block:
 def literals(code: str) -> list[Literal]:
     found = []
     for m in NUMBER.finditer(code):
-        text = m.group(0).rstrip("fFdDmMlL")
+        text = SUFFIX.sub("", m.group(0))
         try:
             value = float(text)
         except ValueError:

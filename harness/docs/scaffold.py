@@ -3,7 +3,8 @@
 So the same toolchain commands (harness/languages/<lang>.toml) build it: C#
 ``Program.cs`` + ``ScoringClient.csproj``, Go ``main.go`` + ``go.mod``, Java
 ``src/main/java/<package>/<Class>.java`` + ``pom.xml``, Python ``score.py`` +
-``requirements.txt``, shell ``sample.sh``.  What differs by language is data
+``requirements.txt``, JavaScript ``score.mjs`` (``score.cjs``) + ``package.json``,
+Rust ``src/main.rs`` + ``Cargo.toml``, shell ``sample.sh``.  What differs by language is data
 (``scaffold.toml``: how imports read, which need nothing, which build files a
 project gets from which template); the build file holds what the sample's
 imports name (``packages.toml``), as a reader would have to add it.  The code
@@ -13,6 +14,7 @@ N of the file is line ``start + N - 1`` of the page.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
 from dataclasses import dataclass, field
@@ -34,6 +36,7 @@ class Project:
     notes: list[str] = field(default_factory=list)
     packages: list[str] = field(default_factory=list)  # what the build file supplies
     main_class: str = ""  # Java: the class whose main runs
+    names: dict[str, str] = field(default_factory=dict)  # what [x.names] found (file, build files, run command)
 
 
 @cache
@@ -95,7 +98,10 @@ def names(language: str, code: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, spec in table.get("names", {}).items():
         match = next((m for p in spec.get("patterns", []) if (m := re.search(p, code))), None)
-        out[name] = match.group(1) if match else str(spec.get("default", "")).format(**out)
+        if match:
+            out[name] = str(spec["value"]) if "value" in spec else match.group(1)
+        else:
+            out[name] = str(spec.get("default", "")).format(**out)
     for name in list(out):
         out[f"{name}_dot"] = f"{out[name]}." if out[name] else ""
         out[f"{name}_slash"] = out[name].replace(".", "/") + "/" if out[name] else ""
@@ -108,8 +114,11 @@ def _write_build_files(project: Project, language: str, found: dict[str, str]) -
     for spec in rules().get(language, {}).get("files", []):
         entries = [spec["entry"].format(p, *p.split(spec.get("split", " "))) for p in project.packages]
         if "template" in spec:
-            text = (TEMPLATES / spec["template"]).read_text(encoding="utf-8").replace(spec["slot"], "\n".join(entries))
-            text = text.replace("@MAIN_CLASS@", found.get("main_class", "")).rstrip("\n") + "\n"
+            text = (TEMPLATES / spec["template"]).read_text(encoding="utf-8")
+            text = text.replace(spec["slot"], spec.get("join", "\n").join(entries))
+            for name, value in found.items():  # @MAIN_CLASS@: the name main_class
+                text = text.replace(f"@{name.upper()}@", value)
+            text = text.rstrip("\n") + "\n"
         else:
             text = "".join(f"{e}\n" for e in entries)
         (project.folder / spec["name"]).write_text(text, encoding="utf-8")
@@ -118,8 +127,11 @@ def _write_build_files(project: Project, language: str, found: dict[str, str]) -
 def scaffold(lang: DocLanguage, code: str, folder: Path, packages: dict[str, str]) -> Project:
     """Write the project for one sample into folder (made afresh)."""
     folder.mkdir(parents=True, exist_ok=True)
-    found = names(lang.name, code)
-    project = Project(folder, lang.file.format(**found) if found else lang.file, main_class=found.get("main_class", ""))
+    # digest: the code's, so a build file can name a project after its code (Cargo.toml: samples
+    # sharing compiled crates must not share the package's own artifacts).
+    found = {**names(lang.name, code), "digest": hashlib.sha256(code.encode()).hexdigest()[:12]}
+    file = lang.file.format(**found)
+    project = Project(folder, file, main_class=found.get("main_class", ""), names=found)
     project.packages = needs(project, lang.name, imports(lang.name, code), packages)
     _write_build_files(project, lang.name, found)
     path = folder / project.file

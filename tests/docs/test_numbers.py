@@ -23,6 +23,15 @@ def test_literals_in_order_with_signs_suffixes_and_lines():
     ]  # item1's 1 and 0x1F are not numbers
 
 
+def test_rust_typed_floats_are_numbers():
+    code = 'json!({"data": [[0.5_f64, 1.25f32, 2.5f64, 3_u8]]}); let a = 0.75fx;\n'
+    assert [(lit.text, lit.value) for lit in written(code, quotes=('"',))] == [
+        ("0.5", 0.5),
+        ("1.25", 1.25),
+        ("2.5", 2.5),
+    ]  # 3_u8 and 0.75fx are not floats the body could hold
+
+
 def test_comments_left_out_strings_kept():
     code = 'double x = 0.5; // predicts 217.67978776218715\n/* 3.14 */ s = "http://h/ 0.25";\n'
     assert [lit.value for lit in written(code)] == [0.5, 0.25]
