@@ -88,10 +88,24 @@ def check_request(label: str, expected: ExpectedRequest, entry: dict) -> list[Ch
 _STEP = re.compile(r"\.([A-Za-z_][\w-]*)|\[(\d+)\]")
 
 
+def _steps(path: str) -> list[str | int]:
+    return [m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _STEP.finditer(path)]
+
+
+def json_at(doc: Any, path: str) -> tuple[Any, str]:
+    """The value at ``path`` (``$.outputs[0].data``) in ``doc``, or ``(None, why)`` when there is none."""
+    for step in _steps(path):
+        try:
+            doc = doc[step]
+        except (KeyError, IndexError, TypeError):
+            return None, f"the answer has no value at {path}"
+    return doc, ""
+
+
 def match_json_path(name: str, want: Any, path: str, pattern: str, received_text: str) -> tuple[Check, Any]:
     """The received value at ``path`` (e.g. ``$.meta.uuid``) against a regex, and the expected document
     with the received value put there, so the whole-body comparison judges everything else."""
-    steps = [m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _STEP.finditer(path)]
+    steps = _steps(path)
     try:
         got: Any = json.loads(received_text)
         for step in steps:
@@ -169,8 +183,9 @@ def last_answer(entries: list[dict]) -> dict | None:
 
 
 def message_of(response: dict) -> str | None:
-    """The error message of an answer, in the forms the dialects use: Azure ML ``message``,
-    ModelArts ``error_msg``, classic Studio ``error.message``."""
+    """The error message of an answer, in the forms the dialects use: Azure ML and MLflow ``message``,
+    ModelArts ``error_msg``, classic Studio ``error.message``, Open Inference Protocol and TF Serving
+    ``error`` (a string)."""
     try:
         doc = json.loads(response.get("body") or "")
     except ValueError:
@@ -178,7 +193,7 @@ def message_of(response: dict) -> str | None:
     if not isinstance(doc, dict):
         return None
     nested = doc.get("error") if isinstance(doc.get("error"), dict) else {}
-    for message in (doc.get("message"), doc.get("error_msg"), nested.get("message")):
+    for message in (doc.get("message"), doc.get("error_msg"), nested.get("message"), doc.get("error")):
         if isinstance(message, str):
             return message
     return None
@@ -219,6 +234,10 @@ def check_stdout(expect: Expect, run: RunResult, answer: dict | None) -> list[Ch
         answered = json.loads(answer.get("body") or "")
     except ValueError:
         answered = answer.get("body")
+    if expect.stdout_at is not None:  # the part of the answer a client prints (e.g. $.predictions)
+        answered, missing = json_at(answered, expect.stdout_at)
+        if missing:
+            return [Check("stdout", False, f"the answer's {expect.stdout_at}", clip(run.stdout), missing)]
     return [compare_json("stdout", answered, run.stdout.strip())]
 
 

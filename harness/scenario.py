@@ -105,6 +105,7 @@ class Expect:
     allow_retries: bool = False
     exit_code: int | str = 0  # a number, or "nonzero"
     stdout: StdoutMode = StdoutMode.ANY
+    stdout_at: str | None = None  # response-json: the JSON path of the part of the answer printed (None: all)
     stderr: StderrRules = field(default_factory=StderrRules)
     max_seconds: float | None = None
     min_retry_gap: float | None = None
@@ -130,7 +131,8 @@ class Scenario:
 
 
 EXPECT_KEYS = {"requests", "allow_retries", "exit_code", "stdout", "stderr", "max_seconds", "min_retry_gap"}
-EXPECT_KEYS |= {"tls_connections"}
+EXPECT_KEYS |= {"tls_connections", "stdout_at"}
+JSON_PATH = re.compile(r"\$(\.[A-Za-z_][\w-]*|\[\d+\])+")
 TLS_LISTENERS = ("unknown-ca",)
 REQUEST_KEYS = {"scheme", "method", "path", "query", "headers", "forbidden_headers", "body", "times"}
 BODY_KEYS = {"json", "json_file", "text", "empty", "file", "multipart"}
@@ -159,7 +161,7 @@ def _body(doc: dict, where: str) -> Body:
         raise CatalogError(f"{where}: give one of {', '.join(sorted(BODY_KEYS))}")
     patterns = {}
     for path, pattern in doc.get("patterns", {}).items():
-        if not re.fullmatch(r"\$(\.[A-Za-z_][\w-]*|\[\d+\])+", path):
+        if not JSON_PATH.fullmatch(path):
             raise CatalogError(f"{where}.patterns: {path!r} is not a path like $.meta.uuid or $.rows[0]")
         patterns[path] = _regex(pattern, f"{where}.patterns[{path!r}]")
     if "multipart" in doc:
@@ -222,6 +224,9 @@ def parse_expect(doc: dict, where: str = "scenario") -> Expect:
     stdout = doc.get("stdout", StdoutMode.ANY.value)
     if stdout not in set(StdoutMode):
         raise CatalogError(f"{where}: expect.stdout is one of {', '.join(sorted(StdoutMode))}")
+    stdout_at = doc.get("stdout_at")
+    if stdout_at is not None and (stdout != StdoutMode.RESPONSE_JSON or not JSON_PATH.fullmatch(str(stdout_at))):
+        raise CatalogError(f'{where}: expect.stdout_at is a path like $.predictions, with stdout = "response-json"')
     stderr = doc.get("stderr", {})
     only(stderr, STDERR_KEYS, f"{where}: expect.stderr")
     number = lambda key: float(doc[key]) if key in doc else None  # noqa: E731
@@ -230,6 +235,7 @@ def parse_expect(doc: dict, where: str = "scenario") -> Expect:
         allow_retries=bool(doc.get("allow_retries", False)),
         exit_code=exit_code,
         stdout=StdoutMode(stdout),
+        stdout_at=stdout_at,
         stderr=StderrRules(
             one_line=bool(stderr.get("one_line", False)),
             mentions_response=bool(stderr.get("mentions_response", False)),

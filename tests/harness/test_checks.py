@@ -147,6 +147,24 @@ def test_stdout_must_be_what_the_service_answered():
     assert "$[0]: expected 217.67980824029587, received 217.68" in bad["stdout"].detail
 
 
+def test_stdout_can_be_one_part_of_the_answer():
+    answered = [entry(response_body='{"model_name": "diabetes", "outputs": [{"name": "predict", "data": [1.5, 2]}]}')]
+    expect = {"exit_code": 0, "stdout": "response-json", "stdout_at": "$.outputs[0].data"}
+    assert not failing(check_run(expect, run(stdout="[1.5,2]\n"), answered, 60))
+    whole = failing(check_run(expect, run(stdout=answered[0]["response"]["body"]), answered, 60))
+    assert "stdout" in whole
+    absent = {**expect, "stdout_at": "$.predictions"}
+    assert failing(check_run(absent, run(stdout="[1.5,2]"), answered, 60))["stdout"].detail == (
+        "the answer has no value at $.predictions"
+    )
+
+
+@pytest.mark.parametrize("doc", [{"stdout_at": "$.x"}, {"stdout": "response-json", "stdout_at": "predictions"}])
+def test_stdout_at_needs_a_path_and_the_answer(doc):
+    with pytest.raises(Exception, match="stdout_at"):
+        parse_expect(doc)
+
+
 def test_exit_code_rules():
     assert failing(check_run({"exit_code": 0}, run(exit_code=1), [], 60))["exit code"].received == "1"
     assert failing(check_run({"exit_code": "nonzero"}, run(exit_code=0), [], 60))["exit code"].expected == "non-zero"
@@ -222,6 +240,8 @@ def test_a_pattern_accepts_any_matching_value_and_the_rest_is_compared_exactly()
         ({"status_code": 401, "message": "bad key"}, "bad key"),
         ({"error_code": "APIG.0301", "error_msg": "bad token"}, "bad token"),
         ({"error": {"code": "Unauthorized", "message": "bad api key"}}, "bad api key"),
+        ({"error": "Model 'nope' not found"}, "Model 'nope' not found"),
+        ({"error_code": "BAD_REQUEST", "message": "Invalid input"}, "Invalid input"),
     ],
 )
 def test_stderr_must_name_the_status_and_the_message_of_each_dialects_error_form(body, message):
