@@ -12,7 +12,7 @@ from .auth import ServiceAuth
 from .errors import StubError, refused
 from .faults import Fault
 from .inputs import admin_json
-from .state import ADMIN, DEFAULT_SERVICE, INPUT_MODES, SERVICE_NAME, Stub
+from .state import ADMIN, DEFAULT_SERVICE, INPUT_MODES, SERVICE_NAME, Stub, upstream_url
 
 
 def register(stub: Stub, router: web.UrlDispatcher) -> None:
@@ -24,6 +24,7 @@ def register(stub: Stub, router: web.UrlDispatcher) -> None:
     router.add_delete(svc, a.reset)
     router.add_put(svc + "/auth", a.set_auth)
     router.add_put(svc + "/input", a.set_input)
+    router.add_put(svc + "/upstream", a.set_upstream)
     router.add_post(svc + "/keys/regenerate", a.regenerate_key)
     router.add_post(svc + "/token", a.token)
     router.add_get(svc + "/faults", a.faults)
@@ -88,6 +89,17 @@ class Admin:
         if set(doc) != {"mode"} or doc["mode"] not in INPUT_MODES:
             raise StubError(400, f'send {{"mode": ...}} with one of {", ".join(INPUT_MODES)}')
         self.stub.service(name).input = doc["mode"]
+        return web.json_response(self.stub.describe(name))
+
+    async def set_upstream(self, request: web.Request) -> web.Response:
+        """``{"url": "http://HOST:PORT"}``: the service's scoring requests go to that real server (gateway);
+        ``{"url": null}``: the stub answers them itself again."""
+        name = request.match_info["service"]
+        doc = await admin_json(request)
+        url = doc.get("url") if set(doc) == {"url"} else ""
+        if url is not None and not upstream_url(url):
+            raise StubError(400, 'send {"url": "http(s)://HOST[:PORT]"} (no path, query or fragment) or {"url": null}')
+        self.stub.service(name).upstream = url.rstrip("/") if url else None
         return web.json_response(self.stub.describe(name))
 
     async def regenerate_key(self, request: web.Request) -> web.Response:
