@@ -77,6 +77,8 @@ def command(args: argparse.Namespace, console: Console) -> int:
                 progress,
                 cells,
                 scenario_jobs=args.scenario_jobs,
+                server_mode=args.server,
+                note=lambda m: progress.note("real", m),
             )
     finally:
         backend.close()

@@ -74,6 +74,10 @@ class StubControl:
         """Close a listener opened with open_tls; what it saw (connections, handshakes, failed, ...)."""
         return self._call("DELETE", f"/tls/{port}")["listener"]
 
+    def set_upstream(self, service: str, url: str | None) -> None:
+        """The real server that answers the service's scoring requests behind the stub (None: the stub)."""
+        self._call("PUT", f"/services/{service}/upstream", json={"url": url})
+
     def add_fault(self, service: str, fault: dict) -> None:
         self._call("POST", f"/services/{service}/faults", json=fault)
 
