@@ -38,6 +38,7 @@ from .options import (
     positive_seconds,
     resolve_environment,
 )
+from .protocols import load_protocols
 from .realserver import ServerUnavailable
 from .stubctl import StubUnavailable
 from .targets import SERVER_MODES
@@ -75,6 +76,10 @@ def _run(sub) -> None:
         type=choice(*SERVER_MODES),
         help="who answers: the stub, the real model server of each protocol behind it (harness/servers/), or both",
     )
+    p.add_argument("--target", metavar="URL", help="your deployed service as the real server behind the stub")
+    p.add_argument("--target-key-env", metavar="NAME", default="SCORING_KEY", help="env var with its key or token")
+    p.add_argument("--target-ca-bundle", type=existing_file("--target-ca-bundle"), help="CAs it may be signed by")
+    p.add_argument("--target-protocol", default="azureml", type=choice(*load_protocols()), help="what it speaks")
     p.set_defaults(handler=run.command)
 
 

@@ -25,7 +25,7 @@ from .plan import CellPlan, plan_cell, service_name
 from .redact import Redactor
 from .results import Check, Status, verdict
 from .stubctl import StubControl, StubUnavailable
-from .targets import RealServers, servers_of
+from .targets import LiveService, RealServers, servers_of
 
 
 @dataclass
@@ -146,7 +146,7 @@ def run_cell(built: Built, scenario: Scenario, ctx: Context, log: TextIO, server
         )
     plan = set_up(scenario, service, ctx.backend, ctx.stub, ctx.client_url, ctx.engine.redactor)
     if target:  # the stub in front, the real server answering (the journal records its answer)
-        ctx.stub.set_upstream(service, target.upstream)
+        ctx.stub.set_upstream(service, target.upstream, target.authorization, target.ca_pem)
     # With trust_ca, the run's CA is handed over the standard way of the language ([tls]).
     try:
         run = ctx.backend.run(built, plan.env, plan.run_timeout, plan.program, plan.trust_ca)
@@ -210,6 +210,7 @@ def run_matrix(
     scenario_jobs: int = 1,
     server_mode: str = "stub",
     note: Callable[[str], None] = lambda message: None,
+    live: LiveService | None = None,
 ) -> Matrix:
     """Every language x scenario, or per language only the scenarios ``cells`` names; each on the stub, on
     the real server of its protocol behind the stub, or both (``server_mode``, targets.py).
@@ -220,7 +221,7 @@ def run_matrix(
     t0 = time.monotonic()
     (results_dir / "logs").mkdir(parents=True, exist_ok=True)
     servers = servers_of(server_mode)
-    real = RealServers(backend.upstream_host, results_dir / "logs", note)
+    real = RealServers(backend.upstream_host, results_dir / "logs", note, live)
     engine = Engine(progress, redactor, on_stop=[backend.close, real.close])
     with backend.stub(results_dir / "logs" / "stub.log") as (admin_url, client_url), contextlib.closing(real):
         if "real" in servers:

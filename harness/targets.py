@@ -13,6 +13,7 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from . import realserver
 from .protocols import protocol_of
@@ -32,6 +33,8 @@ class Target:
 
     upstream: str | None = None
     title: str = ""
+    authorization: str | None = None  # --target: the live service's own credential, added by the stub
+    ca_pem: str | None = None  # --target: CA certificates trusted for it besides the system's
     stub_only: str = ""  # no real server can stand in: the reason (the cell is skipped)
     error: str = ""  # the real server could not be installed or started (the cell fails)
 
@@ -50,15 +53,39 @@ def _choose(scenario: Scenario, servers: dict[str, realserver.ServerDefinition])
     return model, found[0]
 
 
-class RealServers:
-    """The real servers of one run, started on ``host`` (where the stub reaches them)."""
+@dataclass(frozen=True)
+class LiveService:
+    """``--target``: a service the user deployed, as the upstream of every cell of its protocol."""
 
-    def __init__(self, host: str, log_dir: Path, log: Callable[[str], None]) -> None:
-        self.host, self.log_dir, self.log = host, log_dir, log
+    url: str
+    protocol: str = "azureml"
+    authorization: str | None = None
+    ca_pem: str | None = None
+
+    def target(self, scenario: Scenario) -> Target:
+        protocol = protocol_of(scenario.program)
+        if scenario.stub_only:
+            return Target(stub_only=scenario.stub_only)
+        if protocol.name != self.protocol:
+            return Target(stub_only=f"--target is a {self.protocol} service; this scenario calls {protocol.name}")
+        if scenario.model and scenario.model != protocol.model:
+            return Target(stub_only=f"needs a scoring script for the {scenario.model!r} model; --target has its own")
+        host = urlsplit(self.url).netloc
+        return Target(self.url, f"the live service at {host}", self.authorization, self.ca_pem)
+
+
+class RealServers:
+    """The real servers of one run, started on ``host`` (where the stub reaches them), or one live service."""
+
+    def __init__(self, host: str, log_dir: Path, log: Callable[[str], None], live: LiveService | None = None) -> None:
+        self.host, self.log_dir, self.log, self.live = host, log_dir, log, live
         self.stack = contextlib.ExitStack()
         self.targets: dict[str, Target] = {}
 
     def start(self, scenarios: list[Scenario]) -> None:
+        if self.live:
+            self.targets = {s.name: self.live.target(s) for s in scenarios}
+            return
         servers, started = realserver.load_servers(), {}
         for scenario in scenarios:
             model, found = _choose(scenario, servers)

@@ -6,6 +6,8 @@ Dialect-specific admin routes (classic batch jobs) are their dialect's.
 
 from __future__ import annotations
 
+import ssl
+
 from aiohttp import web
 
 from .auth import ServiceAuth
@@ -36,6 +38,20 @@ def register(stub: Stub, router: web.UrlDispatcher) -> None:
     router.add_delete(ADMIN + "/tls", a.reset_tls)
     router.add_post(ADMIN + "/tls", a.open_tls)
     router.add_delete(ADMIN + "/tls/{port}", a.close_tls)
+
+
+def upstream_context(pem: object) -> ssl.SSLContext | None:
+    """The system CAs plus ``pem`` (PEM text of more CA certificates), or None for no extra CA."""
+    if pem is None:
+        return None
+    if not isinstance(pem, str) or "BEGIN CERTIFICATE" not in pem:
+        raise StubError(400, "caPem must be PEM text of CA certificates")
+    context = ssl.create_default_context()
+    try:
+        context.load_verify_locations(cadata=pem)
+    except ssl.SSLError as exc:
+        raise StubError(400, f"caPem: {exc.reason or exc}") from None
+    return context
 
 
 def _whole_number(request: web.Request, name: str, default: str | None = None) -> int | None:
@@ -92,14 +108,19 @@ class Admin:
         return web.json_response(self.stub.describe(name))
 
     async def set_upstream(self, request: web.Request) -> web.Response:
-        """``{"url": "http://HOST:PORT"}``: the service's scoring requests go to that real server (gateway);
-        ``{"url": null}``: the stub answers them itself again."""
+        """``{"url": "https://HOST[:PORT][/PATH]"}``: the service's scoring requests go to that real server (a
+        gateway), with ``authorization`` (optional) as their Authorization header and the upstream's certificate
+        checked against the system CAs plus ``caPem`` (optional PEM text); ``{"url": null}``: the stub again."""
         name = request.match_info["service"]
         doc = await admin_json(request)
-        url = doc.get("url") if set(doc) == {"url"} else ""
-        if url is not None and not upstream_url(url):
-            raise StubError(400, 'send {"url": "http(s)://HOST[:PORT]"} (no path, query or fragment) or {"url": null}')
-        self.stub.service(name).upstream = url.rstrip("/") if url else None
+        url, auth, pem = doc.get("url", ""), doc.get("authorization"), doc.get("caPem")
+        if set(doc) - {"url", "authorization", "caPem"} or (url is not None and not upstream_url(url)):
+            raise StubError(400, 'send {"url": "http(s)://HOST[:PORT][/PATH]"} (no query or fragment) or {"url": null}')
+        if auth is not None and (not isinstance(auth, str) or not auth.strip() or any(c in auth for c in "\r\n")):
+            raise StubError(400, "authorization must be a header value on one line")
+        svc = self.stub.service(name)
+        svc.upstream_ssl = upstream_context(pem)
+        svc.upstream, svc.upstream_authorization = (url.rstrip("/") if url else None), auth
         return web.json_response(self.stub.describe(name))
 
     async def regenerate_key(self, request: web.Request) -> web.Response:

@@ -93,17 +93,23 @@ class Gateway:
                 connector=connector, auto_decompress=False, skip_auto_headers=SKIP_AUTO
             )
         url, entry, start = self.target(request), request.get(ENTRY), time.monotonic()
+        svc = self.stub.services.get(self.service(request))
+        headers = _headers(request.raw_headers, NOT_FORWARDED)
+        if svc and svc.upstream_authorization:  # a live service's own key, never the client's
+            headers["Authorization"] = svc.upstream_authorization
         note = {"url": url}
         if entry is not None:
             entry["upstream"] = note
         try:
             async with self.session.request(
-                request.method, url, headers=_headers(request.raw_headers, NOT_FORWARDED), data=await request.read(),
-                allow_redirects=False, timeout=self.timeout,
+                request.method, url, headers=headers, data=await request.read(), allow_redirects=False,
+                timeout=self.timeout, ssl=(svc.upstream_ssl if svc and svc.upstream_ssl else True),
             ) as upstream:  # fmt: skip
                 body = await upstream.read()
         except TimeoutError:
             return self._failed(note, 504, f"did not answer within {self.timeout.total:g} s")
+        except aiohttp.ClientConnectorCertificateError as exc:
+            return self._failed(note, 502, f"presented a certificate that is not trusted ({exc.certificate_error})")
         except aiohttp.ClientConnectorError as exc:
             return self._failed(note, 502, f"refused the connection ({exc.os_error.strerror or exc.os_error})")
         except (aiohttp.ClientError, ConnectionError) as exc:

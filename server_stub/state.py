@@ -10,6 +10,7 @@ reset hooks for per-service state of their own.
 from __future__ import annotations
 
 import re
+import ssl
 import urllib.parse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -28,7 +29,8 @@ INPUT_MODES = ("json", "binary", "multipart")
 
 
 def upstream_url(value: object) -> bool:
-    """Whether ``value`` is a real server's base URL: ``http(s)://HOST[:PORT]``, no path, query or fragment."""
+    """Whether ``value`` is a real server's base URL: ``http(s)://HOST[:PORT][/PATH]``, no query or fragment
+    (a path is a prefix: a live endpoint's ``https://host/api/v1/service/name``)."""
     if not isinstance(value, str):
         return False
     try:
@@ -67,6 +69,8 @@ class Service:
     faults: FaultQueue = field(default_factory=FaultQueue)
     input: str = "json"  # one of INPUT_MODES
     upstream: str | None = None  # gateway: this service's scoring requests go to this real server (forward.py)
+    upstream_authorization: str | None = None  # sent upstream as Authorization (a live service's own key)
+    upstream_ssl: ssl.SSLContext | None = None  # verifies the upstream: system CAs plus the service's extra ones
 
 
 class Stub:
