@@ -182,3 +182,27 @@ def test_a_bad_upstream_setting_is_a_400(doc):
         resp = requests.put(url + "/__admin/services/s/upstream", json=doc, timeout=5)
         assert resp.status_code == 400 and "url" in resp.json()["message"]
         assert requests.get(url + "/__admin/services/s", timeout=5).json()["upstream"] is None
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        ({"authorization": "Bearer a\r\nX-Injected: 1"}, "one line"),
+        ({"authorization": 5}, "one line"),
+        ({"caPem": "not a certificate"}, "caPem"),
+        ({"caPem": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}, "caPem"),
+    ],
+)
+def test_a_bad_upstream_credential_or_ca_is_a_400(extra, message):
+    with server_stub.running(server_stub.StubConfig()) as (_, url):
+        resp = requests.put(url + "/__admin/services/s/upstream", json={"url": "https://h", **extra}, timeout=5)
+        assert resp.status_code == 400 and message in resp.json()["message"]
+
+
+def test_the_services_own_authorization_replaces_the_clients():
+    with raw_upstream(response=ODD) as upstream, server_stub.running(server_stub.StubConfig()) as (_, url):
+        doc = {"url": upstream.url, "authorization": "Bearer live-key"}
+        requests.put(url + "/__admin/services/live/upstream", json=doc, timeout=5).raise_for_status()
+        score(url, key="clients-stub-key", path="/api/v1/service/live/score")
+    [forwarded] = upstream.requests
+    assert b"Authorization: Bearer live-key\r\n" in forwarded and b"clients-stub-key" not in forwarded
