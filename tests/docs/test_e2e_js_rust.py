@@ -66,4 +66,3 @@ def test_skipped_blocks_say_why_and_the_page_fails(page):
     assert "fragment" in page.sample(PAGE, 165)["reason"]
     assert page.code == 1
     assert page.results["counts"] == {"pass": 3, "fail": 2, "skipped": 6}
-
