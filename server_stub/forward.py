@@ -61,7 +61,7 @@ class Gateway:
     def target(self, request: web.Request) -> str:
         path = request.rel_url.raw_path
         if "service" in request.match_info:
-            path = "/" + path.split("/", 5)[5] if path.count("/") >= 5 else "/"
+            path = self.stub.path_in_service(path)
         query = request.rel_url.raw_query_string
         return self.base + path + (f"?{query}" if query else "")
 

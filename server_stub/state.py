@@ -112,10 +112,18 @@ class Stub:
             self._service_prefixes.append(prefix)
             self._service_path = None
 
-    def service_at(self, path: str) -> str:
-        """The service a request to ``path`` is journaled under (``default`` when none is named)."""
+    def _match_service(self, path: str) -> re.Match | None:
         if self._service_path is None:
             prefixes = "|".join(f"(?:{p})" for p in self._service_prefixes) or "(?!)"
             self._service_path = re.compile(f"^(?:{prefixes})({SERVICE_NAME})(?:/|$)")
-        match = self._service_path.match(path)
+        return self._service_path.match(path)
+
+    def service_at(self, path: str) -> str:
+        """The service a request to ``path`` is journaled under (``default`` when none is named)."""
+        match = self._match_service(path)
         return match.group(1) if match else DEFAULT_SERVICE
+
+    def path_in_service(self, path: str) -> str:
+        """``path`` as the service's own server sees it: the prefix naming the service taken off."""
+        match = self._match_service(path)
+        return (path[match.end(1) :] or "/") if match else path

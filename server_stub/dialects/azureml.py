@@ -1,4 +1,5 @@
-"""Azure ML scoring: ``GET /``, ``POST /score``, ``GET /swagger.json``, also under ``/api/v1/service/{service}/``.
+"""Azure ML scoring: ``GET /``, ``POST /score``, ``GET /swagger.json``, also under ``/api/v1/service/{service}/``
+(a v1 web service) and ``/svc/{service}/`` (an online endpoint of its own, with deployments: aml_online.py).
 
 A service takes rows of numbers as JSON (the diabetes model), or, when its
 input mode says so, raw bytes or a multipart form upload (answered with
@@ -23,8 +24,10 @@ from ..forward import Gateway
 from ..inputs import content_type_problem, parse_json, read_body
 from ..state import DEFAULT_SERVICE, SERVICE_NAME, Stub
 from .aml_headers import with_headers
+from .aml_online import DEPLOYMENT, OnlineEndpoints
 
 AKS_PREFIX = "/api/v1/service/{service:" + SERVICE_NAME + "}"
+ONLINE_PREFIX = "/svc/{service:" + SERVICE_NAME + "}"  # an online endpoint per cell (aml_online.py)
 FILE_FIELD = "images"  # the ModelArts file input's field name
 EXAMPLE = '{"data": [[...], ...]}'
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")  # bodies Flask parses as a form
@@ -32,16 +35,21 @@ FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")  # bodies F
 
 def register(stub: Stub, router: web.UrlDispatcher) -> None:
     stub.claim_service_paths("/api/v1/service/")
-    routes = AzureML(stub)
+    stub.claim_service_paths("/svc/")  # a harness cell's own online endpoint
+    routes, online = AzureML(stub), OnlineEndpoints(stub)
+    online.register_admin(router)
     if stub.config.upstream:  # gateway: the real server answers, relayed as is (forward.py)
         gateway = Gateway(stub, routes.authorize)
-        health = score = options = swagger = gateway.handler
+        health = options = swagger = gateway.handler
+        score = online.routed(gateway.handler, routes.authorize)
         methods = ("GET", "POST", "PUT", "PATCH", "DELETE")
     else:
         health, swagger = with_headers(routes.health, run_function=False), with_headers(routes.swagger)
-        score, options, methods = with_headers(routes.score), with_headers(routes.options), ("GET", "POST")
-    for prefix in ("", AKS_PREFIX):
-        router.add_get(prefix + "/", health)
+        score, options = with_headers(online.routed(routes.score, routes.authorize)), with_headers(routes.options)
+        methods = ("GET", "POST")
+    for prefix in ("", AKS_PREFIX, ONLINE_PREFIX):
+        if prefix != ONLINE_PREFIX:  # an online endpoint's front end does not expose the server's health route
+            router.add_get(prefix + "/", health)
         for method in methods:
             router.add_route(method, prefix + "/score", score)
         router.add_route("OPTIONS", prefix + "/score", options)
@@ -80,7 +88,7 @@ class AzureML:
         version = request.query.get("version", "2")
         if version != "2":
             raise StubError(404, f"Swagger version [{version}] is not served by the stub. Supported versions: [2].")
-        base = f"/api/v1/service/{name}" if "service" in request.match_info else "/"
+        base = request.path.removesuffix("/swagger.json") or "/"
         return web.json_response(swagger.build(self.stub.model, name, base, self.stub.auth_of(name).mode))
 
     def authorize(self, request: web.Request, name: str) -> None:
@@ -106,7 +114,11 @@ class AzureML:
         except InputError as exc:
             raise StubError(400, str(exc)) from None
         start = time.perf_counter()
-        body = json.dumps(model.predict(rows)).encode()
+        predictions = model.predict(rows)
+        deployment = request.get(DEPLOYMENT)  # an online endpoint's deployment, standing in for its own model
+        if deployment is not None and deployment.scale != 1.0:
+            predictions = [p * deployment.scale for p in predictions]
+        body = json.dumps(predictions).encode()
         took = f"{(time.perf_counter() - start) * 1000:.3f}"
         return web.Response(body=body, content_type="application/json", headers={"x-ms-run-fn-exec-ms": took})
 
