@@ -199,7 +199,8 @@ func call(uri string, headers http.Header, contentType string, body []byte, time
 }
 
 // post sends one request, with headers and the Content-Type, and reads the whole answer.
-func post(ctx context.Context, uri string, headers http.Header, contentType string, body []byte) (*http.Response, []byte, error) {
+func post(ctx context.Context, uri string, headers http.Header, contentType string,
+	body []byte) (*http.Response, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, uri, bytes.NewReader(body))
 	if err != nil {
 		return nil, nil, err
