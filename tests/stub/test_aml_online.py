@@ -103,10 +103,8 @@ def test_an_aml_token_has_its_times_and_works_until_it_expires(stub):
     assert expired["expiryTimeUtc"] < time.time()
     refused = online(stub, credential=expired["accessToken"], deployment="green")
     assert refused.status_code == 401 and "expired" in refused.json()["message"]
-    other = (
-        stub.admin("PUT", "/services/other/auth", json={"mode": "token"})
-        and stub.admin("POST", "/services/other/token").json()
-    )
+    stub.admin("PUT", "/services/other/auth", json={"mode": "token"})
+    other = stub.admin("POST", "/services/other/token").json()
     assert online(stub, credential=other["accessToken"]).status_code == 401  # another endpoint's token
 
 
