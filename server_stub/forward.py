@@ -47,8 +47,9 @@ def _headers(raw: tuple[tuple[bytes, bytes], ...], dropped: set[str]) -> CIMulti
 class Gateway:
     """The handler of every Azure ML route in gateway mode."""
 
-    def __init__(self, stub: Stub, authorize: Callable[[web.Request, str], None]) -> None:
-        self.stub, self.authorize = stub, authorize
+    def __init__(self, stub: Stub, authorize: Callable[[web.Request, str], None], segments: int = 4) -> None:
+        """``segments``: how many path segments name a service (``/api/v1/service/<name>``: 4), taken off."""
+        self.stub, self.authorize, self.segments = stub, authorize, segments
         self.base = (stub.config.upstream or "").rstrip("/")
         self.timeout = aiohttp.ClientTimeout(total=stub.config.upstream_timeout)
         self.session: aiohttp.ClientSession | None = None
@@ -61,7 +62,8 @@ class Gateway:
     def target(self, request: web.Request) -> str:
         path = request.rel_url.raw_path
         if "service" in request.match_info:
-            path = "/" + path.split("/", 5)[5] if path.count("/") >= 5 else "/"
+            n = self.segments + 1
+            path = "/" + path.split("/", n)[n] if path.count("/") >= n else "/"
         query = request.rel_url.raw_query_string
         return self.base + path + (f"?{query}" if query else "")
 
