@@ -39,7 +39,7 @@ SERVER_KEYS = {"title", "protocols", "ready", "start_seconds", "local", "models"
 LOCAL_KEYS = {"requirements", "command", "env", "describe"}
 MODEL_KEYS = {"protocol", "env", "args"}
 READY_KEYS = {"path", "status"}
-PROTOCOLS = ("azureml",)  # the stub's dialects a real server can be compared with
+PROTOCOLS = ("azureml", "oip")  # the stub's dialects a real server can be compared with
 COMPLETE = ".complete"  # written last into a virtual environment that finished installing
 BASICS = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR")
 
