@@ -8,6 +8,8 @@ import uuid
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import server_stub
 from server_stub.model import Classifier, LinearModel
@@ -200,3 +202,28 @@ def test_gateway_relays_a_cells_route_to_the_real_servers_root_without_the_key()
     assert refused.status_code == 401 and set(refused.json()) == {"error"}
     head = upstream.requests[0].split(b"\r\n\r\n")[0].decode()
     assert head.startswith("POST /v2/models/diabetes/infer HTTP/1.1") and "authorization" not in head.lower()
+
+
+# -- whatever the body: never a 5xx, always the error form ------------------------------------
+def _documents():
+    leaves = st.none() | st.booleans() | st.integers(-(10**6), 10**6) | st.floats(allow_nan=False) | st.text(max_size=8)
+    nest = lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner)  # noqa: E731
+    values = st.recursive(leaves, nest)
+    tensors = st.fixed_dictionaries(
+        {"name": st.text(max_size=4), "shape": st.lists(st.integers(-2, 12), max_size=3), "data": values},
+        optional={"datatype": st.sampled_from(["FP64", "FP32", "FP16", "INT64", "BYTES", "X"])},
+    )
+    requests_ = st.fixed_dictionaries({"inputs": st.lists(tensors | values, max_size=2)}, optional={"id": values})
+    return requests_ | values
+
+
+def test_any_document_is_answered_200_or_a_4xx_in_the_error_form(make_stub):
+    stub = make_stub()
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(_documents())
+    def check(doc):
+        resp = infer(stub, None, key=None, data=json.dumps(doc))
+        assert resp.status_code == 200 or (400 <= resp.status_code < 500 and set(resp.json()) == {"error"})
+
+    check()
