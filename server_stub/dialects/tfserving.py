@@ -25,7 +25,7 @@ from aiohttp import web
 from ..auth import AuthError
 from ..errors import InputError, StubError
 from ..forward import Gateway
-from ..inputs import parse_json, read_body
+from ..inputs import content_type_problem, parse_json, read_body
 from ..model import Classifier, LinearModel, finite
 from ..state import DEFAULT_SERVICE, SERVICE_NAME, Stub
 
@@ -106,9 +106,10 @@ class TFServing:
     async def predict(self, request: web.Request) -> web.Response:
         model = self._model(request)
         media = request.headers.get("Content-Type")
-        if media is not None and media not in JSON_TYPES:  # KServe compares the whole value
-            raise tf_error(415, f"Content-Type must be application/json, got {media!r}: KServe hands a body of any "
-                                "other type (even with a charset) to the model unparsed")  # fmt: skip
+        if media is not None and media not in JSON_TYPES:  # KServe compares the whole value; none: parsed as JSON
+            exact = f"Content-Type must be exactly application/json, got {media!r}"
+            why = content_type_problem(media, "application/json") or exact
+            raise tf_error(415, f"{why}: KServe hands a body of another type (even with a charset) to the model as is")
         try:
             rows = batch_of(await read_body(request), len(model.feature_names))
         except InputError as exc:
