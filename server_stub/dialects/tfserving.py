@@ -12,12 +12,14 @@ model has version ``1``).  ``{"instances": [rows]}`` or ``{"inputs": rows}``
 ``{"error": "..."}``: KServe's messages for unknown models and bad JSON, TF
 Serving's (``json_tensor.cc``) for a body of the wrong shape, always a 4xx
 where KServe's scikit-learn runtime answers 500.  The default service
-answers at the root; a cell's own under ``/svc/{service}``.
+answers at the root; a cell's own under ``/svc/{service}``.  A service with an upstream (``--upstream``, or
+its own) has every route relayed to the real server, the prefix taken off (``forward.py``).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -31,9 +33,11 @@ from ..state import DEFAULT_SERVICE, SERVICE_NAME, Stub
 
 PREFIX = "/svc/{service:" + SERVICE_NAME + "}"
 MODEL = "{model:[^/:]+}"
+ANY_NAME = "{model:[^/]+}"  # the status route's, as KServe's: GET .../diabetes:predict asks for a model so named
 VERSION = "{version:[0-9]+}"
 VERSIONS = ("1",)
 SIGNATURE = "serving_default"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 JSON_TYPES = ("application/json", "application/cloudevents+json", "application/ld+json", "application/octet-stream")
 
 
@@ -44,32 +48,30 @@ def tf_error(status: int, message: str, headers: dict[str, str] | None = None) -
 def register(stub: Stub, router: web.UrlDispatcher) -> None:
     stub.claim_service_paths("/svc/")
     routes = TFServing(stub)
-    predict = routes.predict
-    if stub.config.upstream:  # gateway: the real server answers, relayed as is (forward.py)
-        predict = routes.relay
+    gateway = Gateway(stub, routes.authorize)  # a service with an upstream: the real server answers (forward.py)
+
+    def either(local: Handler) -> Handler:
+        relay = gateway.either(local)
+
+        async def handle(request: web.Request) -> web.StreamResponse:
+            try:
+                return await relay(request)
+            except StubError as exc:  # the gateway's own errors (502, 504), in this dialect's form
+                raise exc if exc.body is not None else tf_error(exc.status, exc.message, exc.headers) from None
+
+        return handle
+
     for prefix in ("", PREFIX):
-        router.add_get(prefix + "/v1/models", routes.listing)
-        router.add_get(f"{prefix}/v1/models/{MODEL}", routes.status)
-        router.add_post(f"{prefix}/v1/models/{MODEL}:predict", predict)
-        router.add_post(f"{prefix}/v1/models/{MODEL}/versions/{VERSION}:predict", predict)
-
-
-class _Relay(Gateway):
-    """The gateway, with the cell's ``/svc/{service}`` prefix taken off and errors in ``{"error"}`` form."""
-
-    def target(self, request: web.Request) -> str:
-        path = request.rel_url.raw_path
-        if "service" in request.match_info:
-            path = "/" + path.split("/", 3)[3]
-        query = request.rel_url.raw_query_string
-        return self.base + path + (f"?{query}" if query else "")
+        router.add_get(prefix + "/v1/models", either(routes.listing))
+        router.add_get(f"{prefix}/v1/models/{ANY_NAME}", either(routes.status))
+        router.add_post(f"{prefix}/v1/models/{MODEL}:predict", either(routes.predict))
+        router.add_post(f"{prefix}/v1/models/{MODEL}/versions/{VERSION}:predict", either(routes.predict))
 
 
 class TFServing:
     def __init__(self, stub: Stub) -> None:
         self.stub = stub
         self.served: dict[str, LinearModel | Classifier] = {"diabetes": stub.model, "iris": Classifier.load()}
-        self.gateway = _Relay(stub, self.authorize) if stub.config.upstream else None
 
     def authorize(self, request: web.Request, name: str) -> None:
         """The auth gateway in front of the model server: 401 when the Bearer credentials are missing or wrong."""
@@ -95,13 +97,6 @@ class TFServing:
     async def status(self, request: web.Request) -> web.Response:
         self._model(request)
         return web.json_response({"name": request.match_info["model"], "ready": True})
-
-    async def relay(self, request: web.Request) -> web.StreamResponse:
-        assert self.gateway is not None
-        try:
-            return await self.gateway.handler(request)
-        except StubError as exc:
-            raise tf_error(exc.status, exc.message, exc.headers) from None
 
     async def predict(self, request: web.Request) -> web.Response:
         model = self._model(request)
