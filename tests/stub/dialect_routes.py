@@ -50,6 +50,9 @@ class Route:
         if self.dialect == "modelarts":
             ok = isinstance(body, dict) and set(body) == {"error_code", "error_msg"}
             return body["error_msg"] if ok and isinstance(body["error_code"], str) else None
+        if self.dialect == "tfserving":
+            ok = isinstance(body, dict) and set(body) == {"error"} and isinstance(body["error"], str)
+            return body["error"] if ok else None
         if self.dialect.startswith("classic"):
             error = body.get("error") if isinstance(body, dict) else None
             ok = isinstance(error, dict) and isinstance(error.get("code"), str)
@@ -64,6 +67,7 @@ ROUTES = [
     Route("modelarts", "/v1/infers/{service}", ENVELOPE, "X-Auth-Token"),
     Route("classic-rrs", "/workspaces/ws/services/{service}/execute?api-version=2.0", TABLE),
     Route("classic-bes", "/workspaces/ws/services/{service}/jobs?api-version=2.0", TABLE),
+    Route("tfserving", "/svc/{service}/v1/models/diabetes:predict", {"instances": PAGE_ROWS}),
 ]
 
 

@@ -16,7 +16,7 @@ import json
 import re
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 
@@ -38,6 +38,9 @@ class Case:
     extra: list = field(default_factory=list)  # more headers, after the credential
     stub_form: bool = False  # the stub's own error form, not the dialect's
     scored_by: tuple[str, ...] = ()  # dialects that score it anyway, as their real server does
+
+    def with_scorer(self, dialect: str) -> Case:
+        return replace(self, scored_by=(*self.scored_by, dialect))
 
 
 def first_number(literal: str) -> Callable[[str], bytes]:
@@ -92,7 +95,8 @@ CASES = [
     Case("empty-body", 400, "body is empty", lambda text: b""),
     Case("whitespace-body", 400, "body is empty", lambda text: b" \r\n\t "),
     Case("truncated", 400, "malformed JSON at line 1", lambda text: text[:-1].encode()),
-    any_type("no-content-type", 415, "missing Content-Type", headers=[]),
+    # KServe parses a body without a Content-Type as JSON, as the stub's TF Serving dialect does.
+    any_type("no-content-type", 415, "missing Content-Type", headers=[]).with_scorer("tfserving"),
     any_type(
         "charset-latin1",
         415,
@@ -191,7 +195,8 @@ def test_nesting_up_to_the_limit_is_read(url, route):
 @pytest.mark.parametrize(
     "content_type", ['application/json;charset="UTF-8"', "application/json; foo=bar; charset=utf8", "application/json;"]
 )
-@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.dialect)
+# KServe (tfserving) compares the whole Content-Type: with parameters, the body reaches the model unparsed.
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.dialect != "tfserving"], ids=lambda r: r.dialect)
 def test_content_type_parameters_that_mean_utf8_json_are_accepted(url, route, content_type):
     answer = request(url, route, json.dumps(route.valid).encode(), [("Content-Type", content_type)])
     assert answer.status == 200, answer.text
