@@ -240,10 +240,10 @@ class MLflow:
         self.models: dict[str, LinearModel | Classifier] = {"diabetes": stub.model, "iris": Classifier.load()}
 
     async def ping(self, request: web.Request) -> web.Response:
-        return web.Response(text="\n", content_type="application/json")
+        return web.Response(body=b"\n", content_type="application/json")  # no charset, as MLflow
 
     async def version(self, request: web.Request) -> web.Response:
-        return web.Response(text=VERSION, content_type="application/json")
+        return web.Response(body=VERSION.encode(), content_type="application/json")
 
     async def invocations(self, request: web.Request) -> web.Response:
         name = request.match_info.get("service", DEFAULT_SERVICE)
