@@ -28,9 +28,20 @@ from rich.markup import escape
 from . import catalog
 from .backends import BackendUnavailable
 from .docs.extract import FORMATS
-from .options import Parser, add_backend_options, at_least, existing_file, option, positive_seconds, resolve_environment
+from .options import (
+    Parser,
+    add_backend_options,
+    at_least,
+    choice,
+    existing_file,
+    option,
+    positive_seconds,
+    resolve_environment,
+)
+from .protocols import load_protocols
 from .realserver import ServerUnavailable
 from .stubctl import StubUnavailable
+from .targets import SERVER_MODES
 
 DEFAULT_COMMAND = "run"  # `python -m harness --language go` runs the matrix
 
@@ -57,6 +68,18 @@ def _run(sub) -> None:
     p.add_argument("--results", type=Path, default=Path("results"), help="folder for logs and results.json")
     p.add_argument("--client", action="append", metavar="LANG=DIR", default=[], help="DIR as LANG's client folder")
     p.add_argument("--run-timeout", type=positive_seconds("--run-timeout"), metavar="SECONDS", help="cap on each run")
+    option(
+        p,
+        "--server",
+        env="HARNESS_SERVER",
+        default="stub",
+        type=choice(*SERVER_MODES),
+        help="who answers: the stub, the real model server of each protocol behind it (harness/servers/), or both",
+    )
+    p.add_argument("--target", metavar="URL", help="your deployed service as the real server behind the stub")
+    p.add_argument("--target-key-env", metavar="NAME", default="SCORING_KEY", help="env var with its key or token")
+    p.add_argument("--target-ca-bundle", type=existing_file("--target-ca-bundle"), help="CAs it may be signed by")
+    p.add_argument("--target-protocol", default="azureml", type=choice(*load_protocols()), help="what it speaks")
     p.set_defaults(handler=run.command)
 
 

@@ -33,13 +33,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .datafiles import HERE, ROOT, CatalogError, command, load_toml, only, render, strings
+from .protocols import load_protocols
 
 SERVERS = HERE / "servers"
 SERVER_KEYS = {"title", "protocols", "ready", "start_seconds", "local", "models"}
 LOCAL_KEYS = {"requirements", "command", "env", "describe"}
 MODEL_KEYS = {"protocol", "env", "args"}
 READY_KEYS = {"path", "status"}
-PROTOCOLS = ("azureml",)  # the stub's dialects a real server can be compared with
 COMPLETE = ".complete"  # written last into a virtual environment that finished installing
 BASICS = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR")
 
@@ -88,9 +88,9 @@ def load_server(path: Path) -> ServerDefinition:
     local, ready = doc.get("local"), doc.get("ready", {})
     only(local, LOCAL_KEYS, f"{path}: [local]")
     only(ready, READY_KEYS, f"{path}: ready")
-    protocols = tuple(doc.get("protocols") or ())
-    if not protocols or any(p not in PROTOCOLS for p in protocols):
-        raise CatalogError(f"{path}: protocols must name some of {', '.join(PROTOCOLS)}, got {list(protocols)}")
+    protocols, known = tuple(doc.get("protocols") or ()), load_protocols()  # the stub's, in protocols.toml
+    if not protocols or any(p not in known for p in protocols):
+        raise CatalogError(f"{path}: protocols must name some of {', '.join(known)}, got {list(protocols)}")
     folder = path.with_suffix("")
     requirements = folder / str(local.get("requirements", "requirements.txt"))
     if not requirements.is_file():
@@ -158,7 +158,7 @@ def ensure_venv(defn: ServerDefinition, log: Callable[[str], None] = lambda m: N
 class RealServer:
     definition: ServerDefinition
     model: str
-    url: str  # http://127.0.0.1:PORT
+    url: str  # http://HOST:PORT
     log_path: Path
     pid: int
 
@@ -207,12 +207,13 @@ def running(
     model: str,
     log_dir: Path | None = None,
     log: Callable[[str], None] = lambda m: None,
+    host: str = "127.0.0.1",
 ) -> Iterator[RealServer]:
-    """Install (once), start on 127.0.0.1 on a free port, wait until ready; stop it (and every process it
-    started) on the way out."""
+    """Install (once), start on ``host`` (loopback, or a Docker network's own address) on a free port, wait
+    until ready; stop it (and every process it started) on the way out."""
     venv = ensure_venv(defn, log)
-    port = free_port()
-    argv, env = start_command(defn, model, variables(defn, venv, "127.0.0.1", port))
+    port = free_port(host)
+    argv, env = start_command(defn, model, variables(defn, venv, host, port))
     log_dir = log_dir or venv.parent / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{defn.name}-{model}-{port}.log"
@@ -225,7 +226,7 @@ def running(
         except OSError as exc:
             raise ServerUnavailable(f"{defn.name}: cannot start {argv[0]}: {exc.strerror or exc}") from None
         try:
-            server = RealServer(defn, model, f"http://127.0.0.1:{port}", log_path, proc.pid)
+            server = RealServer(defn, model, f"http://{host}:{port}", log_path, proc.pid)
             wait_ready(server, proc)
             yield server
         finally:

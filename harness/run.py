@@ -13,11 +13,14 @@ from pathlib import Path
 
 from rich.console import Console
 
+from server_stub.state import upstream_url
+
 from . import catalog, report, runner, selection, writers
 from .backends import get_backend
 from .live import LiveProgress
 from .options import backend_options, names
 from .redact import Redactor
+from .targets import LiveService
 
 
 def with_client_overrides(languages: dict[str, catalog.Language], overrides: list[str]) -> dict:
@@ -49,6 +52,20 @@ def select_cells(args: argparse.Namespace, languages: dict, scenarios: dict) -> 
     return {name: w for name, w in cells.items() if w}
 
 
+def live_service(args: argparse.Namespace, redactor: Redactor) -> LiveService | None:
+    """``--target URL``: the user's own service behind the stub, its key from ``--target-key-env`` (masked)."""
+    if not args.target:
+        return None
+    if not upstream_url(args.target):
+        raise catalog.CatalogError(f"--target {args.target!r}: give the service's http(s)://HOST[:PORT][/PATH]")
+    key = os.environ.get(args.target_key_env, "")
+    if not key.strip():
+        raise catalog.CatalogError(f"--target needs the service's key or token in ${args.target_key_env}: it is unset")
+    redactor.add(key)
+    pem = args.target_ca_bundle.read_text(encoding="utf-8") if args.target_ca_bundle else None
+    return LiveService(args.target.rstrip("/"), args.target_protocol, f"Bearer {key}", pem)
+
+
 def command(args: argparse.Namespace, console: Console) -> int:
     languages = with_client_overrides(catalog.load_languages(), args.client)
     scenarios = catalog.load_scenarios()
@@ -62,9 +79,10 @@ def command(args: argparse.Namespace, console: Console) -> int:
     if args.run_timeout is not None:
         chosen_scenarios = [replace(s, run_timeout=min(s.run_timeout, args.run_timeout)) for s in chosen_scenarios]
     results_dir = args.results.resolve()
+    redactor = Redactor()
+    live = live_service(args, redactor)
     progress = LiveProgress(console, {name: len(w) for name, w in cells.items()})
     backend = get_backend(args.backend, backend_options(args, lambda m: progress.note(args.backend, m)))
-    redactor = Redactor()
     try:
         with progress:
             matrix = runner.run_matrix(
@@ -77,6 +95,9 @@ def command(args: argparse.Namespace, console: Console) -> int:
                 progress,
                 cells,
                 scenario_jobs=args.scenario_jobs,
+                server_mode="real" if live and "server" not in args.given else args.server,
+                note=lambda m: progress.note("real", m),
+                live=live,
             )
     finally:
         backend.close()

@@ -8,8 +8,10 @@ client, read the journal, check -> collect the results.  Reporting is
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -17,12 +19,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .backends import Backend, BuildError, Built, RunResult
 from .catalog import CatalogError, Language, Scenario
-from .checks import evaluate
+from .checks import check_upstream, evaluate
 from .engine import Engine, Progress
 from .plan import CellPlan, plan_cell, service_name
 from .redact import Redactor
 from .results import Check, Status, verdict
 from .stubctl import StubControl, StubUnavailable
+from .targets import LiveService, RealServers, servers_of
 
 
 @dataclass
@@ -34,6 +37,7 @@ class Cell:
     run: RunResult | None = None
     message: str = ""
     service: str = ""
+    server: str = "stub"  # who answered: the stub, or a real server behind it (targets.py)
 
     @property
     def failed_checks(self) -> list[Check]:
@@ -62,10 +66,18 @@ class Matrix:
     seconds: float
     results_dir: Path
     error: str = ""
+    servers: tuple[str, ...] = ("stub",)
+    real_servers: dict[str, str] = field(default_factory=dict)  # scenario -> the real server that served it
 
     @property
     def ok(self) -> bool:
-        return not self.error and all(c.status == Status.PASS for lo in self.languages for c in lo.cells)
+        """Nothing failed ("stub only" cells are skipped, never passes) and something passed."""
+        cells = [c for lo in self.languages for c in lo.cells]
+        return (
+            not self.error
+            and all(c.status != Status.FAIL for c in cells)
+            and any(c.status == Status.PASS for c in cells)
+        )
 
 
 def set_up(
@@ -109,11 +121,19 @@ class Context:
     results_dir: Path
     engine: Engine
     scenario_jobs: int = 1
+    servers: tuple[str, ...] = ("stub",)
+    real: RealServers | None = None
 
 
-def run_cell(built: Built, scenario: Scenario, ctx: Context, log: TextIO) -> Cell:
+def run_cell(built: Built, scenario: Scenario, ctx: Context, log: TextIO, server: str = "stub") -> Cell:
     lang = built.language.name
-    service = service_name(lang, scenario.name)
+    service = service_name(lang, scenario.name, *(("real",) if server == "real" else ()))
+    target = ctx.real.target(scenario) if server == "real" and ctx.real else None
+    if target and (target.stub_only or target.error):
+        status, why = (
+            (Status.SKIPPED, f"stub only: {target.stub_only}") if target.stub_only else (Status.FAIL, target.error)
+        )
+        return Cell(lang, scenario.name, status, message=why, service=service, server=server)
     if scenario.program not in built.programs:
         return Cell(
             lang,
@@ -122,20 +142,24 @@ def run_cell(built: Built, scenario: Scenario, ctx: Context, log: TextIO) -> Cel
             message=f"{built.language.title} has no {scenario.program!r} program: add its sample to "
             f"{built.language.client.name}/ and name it in [programs] of harness/languages/{lang}.toml",
             service=service,
+            server=server,
         )
     plan = set_up(scenario, service, ctx.backend, ctx.stub, ctx.client_url, ctx.engine.redactor)
+    if target:  # the stub in front, the real server answering (the journal records its answer)
+        ctx.stub.set_upstream(service, target.upstream, target.authorization, target.ca_pem)
     # With trust_ca, the run's CA is handed over the standard way of the language ([tls]).
     try:
         run = ctx.backend.run(built, plan.env, plan.run_timeout, plan.program, plan.trust_ca)
     finally:
         entries, tls = finish(plan, ctx.stub)
-    checks = evaluate(plan, entries, run, tls)
+    checks = evaluate(plan, entries, run, tls) + ([check_upstream(entries, target.title)] if target else [])
     ctx.engine.log(
         log,
-        f"\n=== {scenario.name} (service {service}): exit {run.exit_code}, {run.seconds:.2f} s"
+        f"\n=== {scenario.name} on {target.title if target else 'the stub'} ({service}): "
+        f"exit {run.exit_code}, {run.seconds:.2f} s"
         f"{', killed at timeout' if run.killed else ''}\n--- stdout\n{run.stdout}--- stderr\n{run.stderr}",
     )
-    return Cell(lang, scenario.name, verdict(checks), checks, run, service=service)
+    return Cell(lang, scenario.name, verdict(checks), checks, run, service=service, server=server)
 
 
 def run_language(language: Language, scenarios: list[Scenario], ctx: Context) -> LanguageOutcome:
@@ -158,16 +182,19 @@ def run_language(language: Language, scenarios: list[Scenario], ctx: Context) ->
         outcome.image, outcome.image_bytes = built.image, built.image_bytes
         say(language.name, "built", f"built with {built.toolchain.name} in {built.seconds:.1f} s")
 
-        def one(scenario: Scenario) -> Cell:
+        def one(item: tuple[Scenario, str]) -> Cell:
+            scenario, server = item
             try:
-                cell = run_cell(built, scenario, ctx, log)
+                cell = run_cell(built, scenario, ctx, log, server)
             except (StubUnavailable, CatalogError) as exc:
-                cell = Cell(language.name, scenario.name, Status.FAIL, message=f"harness error: {exc}")
+                cell = Cell(language.name, scenario.name, Status.FAIL, message=f"harness error: {exc}", server=server)
             took = f" ({cell.run.seconds:.1f} s)" if cell.run else f": {cell.message}"
-            say(language.name, str(cell.status), f"{scenario.name}{took}")
+            on = f" [{server}]" if len(ctx.servers) > 1 else ""
+            say(language.name, str(cell.status), f"{scenario.name}{on}{took}")
             return cell
 
-        outcome.cells = ctx.engine.map(one, scenarios, ctx.scenario_jobs, language.name)
+        items = [(s, server) for s in scenarios for server in ctx.servers]
+        outcome.cells = ctx.engine.map(one, items, ctx.scenario_jobs, language.name)
     return outcome
 
 
@@ -181,21 +208,30 @@ def run_matrix(
     progress: Progress,
     cells: dict[str, set[str]] | None = None,
     scenario_jobs: int = 1,
+    server_mode: str = "stub",
+    note: Callable[[str], None] = lambda message: None,
+    live: LiveService | None = None,
 ) -> Matrix:
-    """Every language x scenario, or per language only the scenarios ``cells`` names.
+    """Every language x scenario, or per language only the scenarios ``cells`` names; each on the stub, on
+    the real server of its protocol behind the stub, or both (``server_mode``, targets.py).
 
     ``jobs`` languages at once, each running ``scenario_jobs`` of its scenarios at once.
     """
     started = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     t0 = time.monotonic()
     (results_dir / "logs").mkdir(parents=True, exist_ok=True)
-    engine = Engine(progress, redactor, on_stop=[backend.close])
-    with backend.stub(results_dir / "logs" / "stub.log") as (admin_url, client_url):
-        ctx = Context(backend, StubControl(admin_url), client_url, results_dir, engine, scenario_jobs)
+    servers = servers_of(server_mode)
+    real = RealServers(backend.upstream_host, results_dir / "logs", note, live)
+    engine = Engine(progress, redactor, on_stop=[backend.close, real.close])
+    with backend.stub(results_dir / "logs" / "stub.log") as (admin_url, client_url), contextlib.closing(real):
+        if "real" in servers:
+            real.start(scenarios)
+        ctx = Context(backend, StubControl(admin_url), client_url, results_dir, engine, scenario_jobs, servers, real)
 
         def language_run(lang: Language) -> LanguageOutcome:
             wanted = [s for s in scenarios if cells is None or s.name in cells.get(lang.name, ())]
             return run_language(lang, wanted, ctx)
 
         outcomes = engine.map(language_run, languages, jobs, "lang")
-    return Matrix(backend.name, outcomes, scenarios, started, time.monotonic() - t0, results_dir)
+    titles = {name: t.title for name, t in real.targets.items() if t.title}
+    return Matrix(backend.name, outcomes, scenarios, started, time.monotonic() - t0, results_dir, "", servers, titles)

@@ -124,6 +124,8 @@ class Scenario:
     source: Path
     program: str = DEFAULT_PROGRAM  # which of a client's programs the scenario runs
     trust_ca: bool = False  # hand the client the run's CA the standard way of its language ([tls])
+    stub_only: str = ""  # why this scenario cannot run on a real server (--server real), even if its protocol can
+    model: str = ""  # the model a real server serves for it (default: its protocol's, protocols.toml)
 
     @property
     def requests(self) -> tuple[ExpectedRequest, ...]:
@@ -276,7 +278,7 @@ def _stub(doc: dict, where: str) -> StubSetup:
 def load_scenario(path: Path) -> Scenario:
     doc = load_toml(path)
     where = str(path)
-    only(doc, {"summary", "program", "stub", "client", "vars", "expect", "run"}, where)
+    only(doc, {"summary", "program", "stub", "client", "vars", "expect", "run", "stub_only", "model"}, where)
     client = doc.get("client", {})
     only(client, {"env", "trust_ca"}, f"{where}: [client]")
     run = doc.get("run", {})
@@ -292,4 +294,6 @@ def load_scenario(path: Path) -> Scenario:
         source=path,
         program=str(doc.get("program", DEFAULT_PROGRAM)),
         trust_ca=bool(client.get("trust_ca", False)),
+        stub_only=str(doc.get("stub_only", "")),
+        model=str(doc.get("model", "")),
     )

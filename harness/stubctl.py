@@ -74,6 +74,12 @@ class StubControl:
         """Close a listener opened with open_tls; what it saw (connections, handshakes, failed, ...)."""
         return self._call("DELETE", f"/tls/{port}")["listener"]
 
+    def set_upstream(self, service: str, url: str | None, authorization: str | None = None, ca_pem: str | None = None):
+        """The real server that answers the service's scoring requests behind the stub (None: the stub), with
+        the Authorization the stub sends it and the CA certificates it is checked against (besides the system's)."""
+        doc = {"url": url, **({"authorization": authorization} if authorization else {})}
+        self._call("PUT", f"/services/{service}/upstream", json={**doc, **({"caPem": ca_pem} if ca_pem else {})})
+
     def add_fault(self, service: str, fault: dict) -> None:
         self._call("POST", f"/services/{service}/faults", json=fault)
 

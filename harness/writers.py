@@ -19,7 +19,8 @@ from .redact import Redactor
 from .results import Status
 from .runner import Cell, Matrix
 
-MARK = {"pass": "[green]✔ pass[/]", "fail": "[red]✘ FAIL[/]"}
+MARK = {"pass": "[green]✔ pass[/]", "fail": "[red]✘ FAIL[/]", "skipped": "[yellow]stub only[/]"}
+EMOJI = {"pass": "✅", "fail": "❌", "skipped": "➖"}
 
 
 def to_json(matrix: Matrix, redactor: Redactor) -> dict:
@@ -29,6 +30,7 @@ def to_json(matrix: Matrix, redactor: Redactor) -> dict:
             "scenario": c.scenario,
             "status": c.status,
             "service": c.service,
+            "server": c.server,
             "message": c.message,
             "checks": [k.to_json() for k in c.checks],
             "run": asdict(c.run) if c.run else None,
@@ -41,6 +43,8 @@ def to_json(matrix: Matrix, redactor: Redactor) -> dict:
             "started": matrix.started,
             "seconds": round(matrix.seconds, 3),
             "ok": matrix.ok,
+            "servers": list(matrix.servers),
+            "real_servers": matrix.real_servers,
             "scenarios": [{"name": s.name, "summary": s.summary} for s in matrix.scenarios],
             "languages": [
                 {
@@ -61,21 +65,56 @@ def to_json(matrix: Matrix, redactor: Redactor) -> dict:
     )
 
 
+def servers(doc: dict) -> list[str]:
+    return doc.get("servers") or ["stub"]  # results of older runs: the stub
+
+
+def columns(doc: dict) -> list[tuple[dict, str]]:
+    """(language, server) per column: one per language, or one per language and server (--server both)."""
+    return [(lang, server) for lang in doc["languages"] for server in servers(doc)]
+
+
 def _grid(doc: dict) -> list[tuple[str, list[str | None]]]:
-    """One row per scenario: its name and each language's cell status (None where it did not run)."""
-    by_lang = [{c["scenario"]: c["status"] for c in lang["cells"]} for lang in doc["languages"]]
-    return [(s["name"], [cells.get(s["name"]) for cells in by_lang]) for s in doc["scenarios"]]
+    """One row per scenario: its name and each column's cell status (None where it did not run)."""
+    by_column = [
+        {c["scenario"]: c["status"] for c in lang["cells"] if c.get("server", "stub") == server}
+        for lang, server in columns(doc)
+    ]
+    return [(s["name"], [cells.get(s["name"]) for cells in by_column]) for s in doc["scenarios"]]
+
+
+def _heading(doc: dict, lang: dict, server: str) -> str:
+    on = f" on {server}" if len(servers(doc)) > 1 else ""
+    return f"{lang['title']}{on}"
+
+
+def _title(doc: dict, seconds: bool = True) -> str:
+    on = "" if servers(doc) == ["stub"] else f", {' and '.join(servers(doc))} servers"
+    took = f", {doc['seconds']:.0f} s" if seconds else ""
+    return f"Conformance ({doc['backend']} backend{on}{took})"
 
 
 def matrix_table(doc: dict) -> Table:
-    """Scenarios down, languages across: it stays readable however many scenarios there are."""
-    table = Table(title=f"Conformance ({doc['backend']} backend, {doc['seconds']:.0f} s)", title_justify="left")
+    """Scenarios down, languages (and servers) across: it stays readable however many scenarios there are."""
+    table = Table(title=_title(doc), title_justify="left")
     table.add_column("scenario")
-    for lang in doc["languages"]:
-        table.add_column(f"{lang['title']}\n[dim]{lang['toolchain'] or lang['status']}[/dim]", justify="center")
+    for lang, server in columns(doc):
+        tool = lang["toolchain"] or lang["status"]
+        table.add_column(f"{_heading(doc, lang, server)}\n[dim]{tool}[/dim]", justify="center")
     for name, statuses in _grid(doc):
         table.add_row(name, *(MARK[s] if s else "" for s in statuses))
     return table
+
+
+def counts(doc: dict) -> tuple[int, int, int]:
+    """passed, failed, stub only (skipped) cells."""
+    cells = [c["status"] for lang in doc["languages"] for c in lang["cells"]]
+    return cells.count("pass"), cells.count("fail"), cells.count("skipped")
+
+
+def tally(doc: dict) -> str:
+    passed, failed, skipped = counts(doc)
+    return f"{passed} passed, {failed} failed" + (f", {skipped} stub only" if skipped else "")
 
 
 def near_miss(cell: dict) -> Table:
@@ -102,11 +141,11 @@ def print_details(doc: dict, console: Console) -> None:
             console.print(escape(lang["message"]))
             continue
         for cell in lang["cells"]:
-            if cell["status"] == "pass":
+            if cell["status"] != "fail":
                 continue
-            console.print(
-                f"\n[red bold]✘ {escape(lang['title'])} × {cell['scenario']}[/]  [dim](service {cell['service']})[/]"
-            )
+            on = f" on {cell.get('server', 'stub')}" if len(servers(doc)) > 1 else ""
+            title = f"{escape(lang['title'])} × {cell['scenario']}{on}"
+            console.print(f"\n[red bold]✘ {title}[/]  [dim](service {cell['service']})[/]")
             if cell["message"]:
                 console.print(escape(cell["message"]))
             console.print(near_miss(cell))
@@ -116,14 +155,22 @@ def print_details(doc: dict, console: Console) -> None:
 
 
 def print_summary(doc: dict, console: Console) -> None:
-    cells = [c for lang in doc["languages"] for c in lang["cells"]]
-    failed = sum(c["status"] != "pass" for c in cells)
+    passed, failed, skipped = counts(doc)
     console.print()
     console.print(matrix_table(doc))
+    by_server: dict[str, list[str]] = {}
+    for scenario, title in sorted((doc.get("real_servers") or {}).items()):
+        by_server.setdefault(title, []).append(scenario)
+    for title, names in by_server.items():
+        console.print(f"[dim]real server {escape(title)}: {', '.join(names)}[/]")
+    stub_only = sorted({c["message"] for lang in doc["languages"] for c in lang["cells"] if c["status"] == "skipped"})
+    for why in stub_only:
+        console.print(f"[yellow]{escape(why)}[/]")
     for lang in doc["languages"]:
         console.print(f"[dim]log {lang['name']}: {lang['log']}[/]")
-    word = "[green]all passed[/]" if doc["ok"] and not failed else f"[red]{failed} of {len(cells)} failed[/]"
-    console.print(f"{len(cells) - failed} passed, {failed} failed: {word}")
+    total = passed + failed + skipped
+    word = "[green]all passed[/]" if doc["ok"] and not failed else f"[red]{failed} of {total} failed[/]"
+    console.print(f"{tally(doc)}: {word}")
 
 
 def print_report(doc: dict, console: Console, results_path: Path | None = None) -> None:
@@ -155,7 +202,8 @@ def to_junit(doc: dict) -> str:
             run, text = cell["run"] or {}, failure_text(cell)
             out = f"log: {lang['log']}\n--- stdout\n{run.get('stdout', '')}"
             message = text.splitlines()[0] if text else "failed"
-            case = Case(f"conformance.{lang['name']}", cell["scenario"], run.get("seconds", 0), Status(cell["status"]))
+            name = cell["scenario"] + (f" [{cell.get('server', 'stub')}]" if len(servers(doc)) > 1 else "")
+            case = Case(f"conformance.{lang['name']}", name, run.get("seconds", 0), Status(cell["status"]))
             case.message, case.text, case.out, case.err = message, text, out, run.get("stderr", "")
             cases.append(case)
         seconds = lang["build_seconds"] + sum(c.seconds for c in cases)
@@ -165,24 +213,25 @@ def to_junit(doc: dict) -> str:
 
 def to_markdown(doc: dict) -> str:
     """The matrix as a Markdown table (for $GITHUB_STEP_SUMMARY), then the failing checks."""
-    cells = [c for lang in doc["languages"] for c in lang["cells"]]
-    failed = sum(c["status"] != "pass" for c in cells)
-    langs = doc["languages"]
+    cols = columns(doc)
     lines = [
-        f"### Conformance ({doc['backend']} backend): {len(cells) - failed} passed, {failed} failed",
+        f"### {_title(doc, seconds=False)}: {tally(doc)}",
         "",
         "| scenario | "
-        + " | ".join(f"{lang['title']} ({lang['toolchain'] or lang['status']})" for lang in langs)
+        + " | ".join(f"{_heading(doc, lang, server)} ({lang['toolchain'] or lang['status']})" for lang, server in cols)
         + " |",
-        "| --- |" + " :---: |" * len(langs),
+        "| --- |" + " :---: |" * len(cols),
     ]
     for name, statuses in _grid(doc):
-        marks = ["" if s is None else "✅" if s == "pass" else "❌" for s in statuses]
+        marks = ["" if s is None else EMOJI[s] for s in statuses]
         lines.append(f"| {name} | " + " | ".join(marks) + " |")
     for lang in doc["languages"]:
         for cell in lang["cells"]:
-            if cell["status"] != Status.PASS:
-                lines += details("❌", f"{lang['title']} × {cell['scenario']}", failure_text(cell))
+            if cell["status"] == Status.FAIL:
+                on = f" on {cell.get('server', 'stub')}" if len(servers(doc)) > 1 else ""
+                lines += details("❌", f"{lang['title']} × {cell['scenario']}{on}", failure_text(cell))
+    stub_only = sorted({c["message"] for lang in doc["languages"] for c in lang["cells"] if c["status"] == "skipped"})
+    lines += [f"- ➖ {why}" for why in stub_only]
     return "\n".join(lines) + "\n"
 
 

@@ -6,13 +6,15 @@ Dialect-specific admin routes (classic batch jobs) are their dialect's.
 
 from __future__ import annotations
 
+import ssl
+
 from aiohttp import web
 
 from .auth import ServiceAuth
 from .errors import StubError, refused
 from .faults import Fault
 from .inputs import admin_json
-from .state import ADMIN, DEFAULT_SERVICE, INPUT_MODES, SERVICE_NAME, Stub
+from .state import ADMIN, DEFAULT_SERVICE, INPUT_MODES, SERVICE_NAME, Stub, upstream_url
 
 
 def register(stub: Stub, router: web.UrlDispatcher) -> None:
@@ -24,6 +26,7 @@ def register(stub: Stub, router: web.UrlDispatcher) -> None:
     router.add_delete(svc, a.reset)
     router.add_put(svc + "/auth", a.set_auth)
     router.add_put(svc + "/input", a.set_input)
+    router.add_put(svc + "/upstream", a.set_upstream)
     router.add_post(svc + "/keys/regenerate", a.regenerate_key)
     router.add_post(svc + "/token", a.token)
     router.add_get(svc + "/faults", a.faults)
@@ -35,6 +38,20 @@ def register(stub: Stub, router: web.UrlDispatcher) -> None:
     router.add_delete(ADMIN + "/tls", a.reset_tls)
     router.add_post(ADMIN + "/tls", a.open_tls)
     router.add_delete(ADMIN + "/tls/{port}", a.close_tls)
+
+
+def upstream_context(pem: object) -> ssl.SSLContext | None:
+    """The system CAs plus ``pem`` (PEM text of more CA certificates), or None for no extra CA."""
+    if pem is None:
+        return None
+    if not isinstance(pem, str) or "BEGIN CERTIFICATE" not in pem:
+        raise StubError(400, "caPem must be PEM text of CA certificates")
+    context = ssl.create_default_context()
+    try:
+        context.load_verify_locations(cadata=pem)
+    except ssl.SSLError as exc:
+        raise StubError(400, f"caPem: {exc.reason or exc}") from None
+    return context
 
 
 def _whole_number(request: web.Request, name: str, default: str | None = None) -> int | None:
@@ -88,6 +105,22 @@ class Admin:
         if set(doc) != {"mode"} or doc["mode"] not in INPUT_MODES:
             raise StubError(400, f'send {{"mode": ...}} with one of {", ".join(INPUT_MODES)}')
         self.stub.service(name).input = doc["mode"]
+        return web.json_response(self.stub.describe(name))
+
+    async def set_upstream(self, request: web.Request) -> web.Response:
+        """``{"url": "https://HOST[:PORT][/PATH]"}``: the service's scoring requests go to that real server (a
+        gateway), with ``authorization`` (optional) as their Authorization header and the upstream's certificate
+        checked against the system CAs plus ``caPem`` (optional PEM text); ``{"url": null}``: the stub again."""
+        name = request.match_info["service"]
+        doc = await admin_json(request)
+        url, auth, pem = doc.get("url", ""), doc.get("authorization"), doc.get("caPem")
+        if set(doc) - {"url", "authorization", "caPem"} or (url is not None and not upstream_url(url)):
+            raise StubError(400, 'send {"url": "http(s)://HOST[:PORT][/PATH]"} (no query or fragment) or {"url": null}')
+        if auth is not None and (not isinstance(auth, str) or not auth.strip() or any(c in auth for c in "\r\n")):
+            raise StubError(400, "authorization must be a header value on one line")
+        svc = self.stub.service(name)
+        svc.upstream_ssl = upstream_context(pem)
+        svc.upstream, svc.upstream_authorization = (url.rstrip("/") if url else None), auth
         return web.json_response(self.stub.describe(name))
 
     async def regenerate_key(self, request: web.Request) -> web.Response:

@@ -139,6 +139,8 @@ class _Pipeline:
         request[ENTRY] = entry
         svc = self.stub.services.get(entry["service"])
         fault = svc.faults.take() if svc and not refused else None
+        if fault:
+            entry["fault"] = True  # answered (or delayed) in front: a real server behind is not asked for it
         if fault and fault.delay:
             await asyncio.sleep(fault.delay)
         if fault and fault.drop:

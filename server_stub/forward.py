@@ -1,11 +1,15 @@
-"""Gateway mode (``--upstream URL``): the stub as the front end, a real model server behind it.
+"""Gateway mode: the stub as the front end, a real model server behind it.
+
+The real server is the stub's ``--upstream URL`` (every service), or one service's own
+(``PUT /__admin/services/<name>/upstream``), so one stub can answer some services itself and
+hand others to real servers, as ``python -m harness run --server both`` does.
 
 In a real deployment a front end authenticates, routes and throttles; the
 model server behind it never sees a key.  In gateway mode the stub keeps
 all of that (auth modes, faults, TLS, the journal, service names) and hands
-each request of the Azure ML routes to the upstream: the method, the path
-with the service prefix taken off (``/api/v1/service/<name>/score`` ->
-``/score``, as the front end routes it), the query, the headers as received
+each scoring request to the upstream: the method, the path with the prefix
+naming the service taken off (``/api/v1/service/<name>/score`` -> ``/score``,
+as the front end routes it), the query, the headers as received
 less ``Authorization`` and the hop-by-hop ones, and the body bytes as received.
 The upstream's status, headers and body are relayed verbatim (only the
 framing headers are the stub's own).  The journal entry says ``upstream``:
@@ -17,7 +21,7 @@ or drops the connection is a 502, one that does not answer in
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import NoReturn
 
 import aiohttp
@@ -44,12 +48,14 @@ def _headers(raw: tuple[tuple[bytes, bytes], ...], dropped: set[str]) -> CIMulti
     return out
 
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
 class Gateway:
-    """The handler of every Azure ML route in gateway mode."""
+    """The handler of a dialect's scoring routes for services that have an upstream."""
 
     def __init__(self, stub: Stub, authorize: Callable[[web.Request, str], None]) -> None:
         self.stub, self.authorize = stub, authorize
-        self.base = (stub.config.upstream or "").rstrip("/")
         self.timeout = aiohttp.ClientTimeout(total=stub.config.upstream_timeout)
         self.session: aiohttp.ClientSession | None = None
         stub.cleanups.append(self.close)
@@ -58,32 +64,52 @@ class Gateway:
         if self.session is not None:
             await self.session.close()
 
+    def service(self, request: web.Request) -> str:
+        return self.stub.service_at(request.rel_url.raw_path)
+
     def target(self, request: web.Request) -> str:
-        path = request.rel_url.raw_path
-        if "service" in request.match_info:
-            path = "/" + path.split("/", 5)[5] if path.count("/") >= 5 else "/"
+        base = (self.stub.upstream_of(self.service(request)) or "").rstrip("/")
         query = request.rel_url.raw_query_string
-        return self.base + path + (f"?{query}" if query else "")
+        return base + self.stub.path_in_service(request.rel_url.raw_path) + (f"?{query}" if query else "")
+
+    def either(self, local: Handler | None, allowed: tuple[str, ...] = ("GET", "OPTIONS", "POST")) -> Handler:
+        """A route's handler: the upstream's answer for a service that has one, else ``local``'s (``None``:
+        the method exists only in front of a real server: otherwise 405 naming the ``allowed`` ones)."""
+
+        async def handle(request: web.Request) -> web.StreamResponse:
+            if self.stub.upstream_of(self.service(request)):
+                return await self.handler(request)
+            if local is None:
+                raise web.HTTPMethodNotAllowed(request.method, list(allowed))
+            return await local(request)
+
+        return handle
 
     async def handler(self, request: web.Request) -> web.StreamResponse:
-        self.authorize(request, request.match_info.get("service", "default"))
+        self.authorize(request, self.service(request))
         if self.session is None:
             connector = aiohttp.TCPConnector(force_close=True)  # as the real server's own connections close
             self.session = aiohttp.ClientSession(
                 connector=connector, auto_decompress=False, skip_auto_headers=SKIP_AUTO
             )
         url, entry, start = self.target(request), request.get(ENTRY), time.monotonic()
+        svc = self.stub.services.get(self.service(request))
+        headers = _headers(request.raw_headers, NOT_FORWARDED)
+        if svc and svc.upstream_authorization:  # a live service's own key, never the client's
+            headers["Authorization"] = svc.upstream_authorization
         note = {"url": url}
         if entry is not None:
             entry["upstream"] = note
         try:
             async with self.session.request(
-                request.method, url, headers=_headers(request.raw_headers, NOT_FORWARDED), data=await request.read(),
-                allow_redirects=False, timeout=self.timeout,
+                request.method, url, headers=headers, data=await request.read(), allow_redirects=False,
+                timeout=self.timeout, ssl=(svc.upstream_ssl if svc and svc.upstream_ssl else True),
             ) as upstream:  # fmt: skip
                 body = await upstream.read()
         except TimeoutError:
             return self._failed(note, 504, f"did not answer within {self.timeout.total:g} s")
+        except aiohttp.ClientConnectorCertificateError as exc:
+            return self._failed(note, 502, f"presented a certificate that is not trusted ({exc.certificate_error})")
         except aiohttp.ClientConnectorError as exc:
             return self._failed(note, 502, f"refused the connection ({exc.os_error.strerror or exc.os_error})")
         except (aiohttp.ClientError, ConnectionError) as exc:
@@ -94,4 +120,5 @@ class Gateway:
 
     def _failed(self, note: dict, status: int, why: str) -> NoReturn:
         note["error"] = why
-        raise StubError(status, f"the upstream model server {self.base} {why}")
+        base = note["url"].split("/", 3)[:3]
+        raise StubError(status, f"the upstream model server {'/'.join(base)} {why}")

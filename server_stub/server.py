@@ -12,14 +12,13 @@ import socket
 import ssl
 import sys
 import threading
-import urllib.parse
 from collections.abc import Iterator, Sequence
 
 from aiohttp import web
 
 from .app import Runner, make_app
 from .auth import MODES
-from .state import ADMIN, Stub, StubConfig
+from .state import ADMIN, Stub, StubConfig, upstream_url
 from .tls import Listener, tls_context
 
 __all__ = ["main", "running", "start", "tls_context"]
@@ -136,8 +135,7 @@ def _at_least_1(value: str) -> int:
 
 
 def _upstream(value: str) -> str:
-    parts = urllib.parse.urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+    if not upstream_url(value):
         raise argparse.ArgumentTypeError(f"expected an http(s)://HOST[:PORT] URL, got {value!r}")
     return value.rstrip("/")
 

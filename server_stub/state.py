@@ -10,6 +10,8 @@ reset hooks for per-service state of their own.
 from __future__ import annotations
 
 import re
+import ssl
+import urllib.parse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -24,6 +26,24 @@ SERVICE_NAME = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}"
 # "json": rows of numbers in, predictions out. "binary": raw bytes in (an image, a file), as a scoring
 # script reading the raw request would. "multipart": a form upload with a file field "images" (ModelArts).
 INPUT_MODES = ("json", "binary", "multipart")
+
+
+def upstream_url(value: object) -> bool:
+    """Whether ``value`` is a real server's base URL: ``http(s)://HOST[:PORT][/PATH]``, no query or fragment
+    (a path is a prefix: a live endpoint's ``https://host/api/v1/service/name``)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        parts = urllib.parse.urlsplit(value)
+        parts.port  # noqa: B018 (raises on a bad port)
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and parts.path in ("", "/")
+        and not (parts.query or parts.fragment)
+    )
 
 
 @dataclass
@@ -48,6 +68,9 @@ class Service:
     auth: ServiceAuth
     faults: FaultQueue = field(default_factory=FaultQueue)
     input: str = "json"  # one of INPUT_MODES
+    upstream: str | None = None  # gateway: this service's scoring requests go to this real server (forward.py)
+    upstream_authorization: str | None = None  # sent upstream as Authorization (a live service's own key)
+    upstream_ssl: ssl.SSLContext | None = None  # verifies the upstream: system CAs plus the service's extra ones
 
 
 class Stub:
@@ -87,6 +110,11 @@ class Stub:
         svc = self.services.get(name)
         return svc.auth if svc else self.default_auth
 
+    def upstream_of(self, name: str) -> str | None:
+        """The real server behind a service: its own (admin API), else the stub's ``--upstream``, else none."""
+        svc = self.services.get(name)
+        return (svc.upstream if svc else None) or self.config.upstream
+
     def describe(self, name: str) -> dict:
         svc = self.services.get(name)
         base = "" if name == DEFAULT_SERVICE else f"/api/v1/service/{name}"
@@ -96,6 +124,7 @@ class Stub:
             "auth": self.auth_of(name).describe(),
             "input": svc.input if svc else "json",
             "faults": svc.faults.list() if svc else [],
+            "upstream": self.upstream_of(name),
         }
 
     def reset(self, name: str) -> int:
@@ -112,10 +141,19 @@ class Stub:
             self._service_prefixes.append(prefix)
             self._service_path = None
 
-    def service_at(self, path: str) -> str:
-        """The service a request to ``path`` is journaled under (``default`` when none is named)."""
+    def _match(self, path: str) -> re.Match | None:
         if self._service_path is None:
             prefixes = "|".join(f"(?:{p})" for p in self._service_prefixes) or "(?!)"
-            self._service_path = re.compile(f"^(?:{prefixes})({SERVICE_NAME})(?:/|$)")
-        match = self._service_path.match(path)
+            self._service_path = re.compile(f"^(?:{prefixes})({SERVICE_NAME})(?=/|$)")
+        return self._service_path.match(path)
+
+    def service_at(self, path: str) -> str:
+        """The service a request to ``path`` is journaled under (``default`` when none is named)."""
+        match = self._match(path)
         return match.group(1) if match else DEFAULT_SERVICE
+
+    def path_in_service(self, path: str) -> str:
+        """``path`` as the service's own server sees it: the prefix naming the service taken off, as a front
+        end routes it (``/api/v1/service/s/score`` -> ``/score``, ``/svc/s/v2/models/m/infer`` -> ``/v2/...``)."""
+        match = self._match(path)
+        return (path[match.end() :] or "/") if match else path

@@ -94,6 +94,7 @@ class Backend(Protocol):
     payloads: str  # harness/payloads as a client sees it
     python: str  # the Python a build step or lint command runs as {python}
     tls: TlsEndpoints | None  # the running stub's HTTPS addresses and the run's CA, as clients see them
+    upstream_host: str  # the address a real server binds to so that the stub reaches it (--server real)
 
     def stub(self, log_path: Path) -> AbstractContextManager[tuple[str, str]]:
         """Start the stub; yields (admin URL for the harness, base URL for the clients)."""

@@ -175,6 +175,14 @@ class DockerBackend:
                 network.remove()
         self.reaper.stop()  # it sweeps what is left, if anything, and goes
 
+    @property
+    def upstream_host(self) -> str:
+        """The host's own address on the stub's published network: a real server bound there is reached by the
+        stub container and by nothing outside this machine (--server real)."""
+        network = self.networks[-1]
+        network.reload()
+        return network.attrs["IPAM"]["Config"][0]["Gateway"]
+
     def _name(self, name: str) -> str:
         return f"scoring-kit-{name}-{self.session}"
 

@@ -49,6 +49,7 @@ class LocalBackend:
     def __init__(self, options: BackendOptions | None = None) -> None:
         check_options(self.name, options or BackendOptions(), supported=set())
         self.tls: TlsEndpoints | None = None
+        self.upstream_host = "127.0.0.1"
 
     def close(self) -> None:
         kill_all()

@@ -22,7 +22,7 @@ from rich.table import Table
 from .. import realserver
 from ..datafiles import CatalogError
 from .compare import Differences, compare, load_differences, summary
-from .probes import FIDELITY, Catalogue, load_catalogue, random_rows, send, send_probe
+from .probes import FIDELITY, Catalogue, Predictions, load_catalogue, random_rows, send, send_probe
 
 BATCHES = (1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 16, 31)  # batch sizes cycled over the random rows (every BLAS path)
 
@@ -62,18 +62,18 @@ def run_probes(catalogue: Catalogue, real_url: str, stub_url: str, differences: 
     return out
 
 
-def predictions(real_url: str, stub_url: str, count: int, seed: int) -> dict:
-    """The largest difference between the two servers' predictions over ``count`` random valid rows."""
+def predictions(real_url: str, stub_url: str, count: int, seed: int, how: Predictions) -> dict:
+    """The largest difference between the two servers' predictions over ``count`` random valid rows,
+    scored the catalogue's way (``[predictions]``)."""
     rows, start, i = random_rows(count, seed), 0, 0
     worst = {"rows": count, "max_abs_difference": 0.0, "max_ulps": 0, "differing": 0, "example": None}
     while start < count:
         batch = rows[start : start + BATCHES[i % len(BATCHES)]]
-        body = json.dumps({"data": batch}).encode()
-        headers = (("Content-Type", "application/json"),)
-        got = [send(url, "POST", "/score", headers, body) for url in (real_url, stub_url)]
+        body = how.encode(batch)
+        got = [send(u, "POST", p, how.headers, body) for u, p in ((real_url, how.real_path), (stub_url, how.path))]
         if any(a.status != 200 for a in got):
             raise realserver.ServerUnavailable(f"scoring {len(batch)} valid rows failed: {[a.status for a in got]}")
-        for row, a, b in zip(batch, *(json.loads(x.body) for x in got)):
+        for row, a, b in zip(batch, *(how.decode(x.body) for x in got)):
             if a != b:
                 worst["differing"] += 1
                 ulps = round(abs(a - b) / math.ulp(a)) if a else 0
@@ -118,7 +118,7 @@ def compare_one(
     with realserver.running(defn, catalogue.model, log_dir=args.results, log=say) as real, stub_running() as (_, url):
         say(f"{defn.title} at {real.url} (log {real.log_path}); the stub at {url}")
         outcome = run_probes(catalogue, real.url, url, args.differences)
-        numbers = predictions(real.url, url, args.rows, args.seed)
+        numbers = predictions(real.url, url, args.rows, args.seed, catalogue.predictions)
     numbers["real_numerics"] = realserver.describe(defn)
     return outcome, numbers
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import json
 import random
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,7 +19,8 @@ from ..datafiles import HERE, CatalogError, load_toml, only, strings
 
 FIDELITY = HERE / "fidelity"
 PAYLOADS = HERE / "payloads"
-CATALOGUE_KEYS = {"protocol", "model", "defaults", "compare", "probe"}
+CATALOGUE_KEYS = {"protocol", "model", "defaults", "compare", "probe", "predictions"}
+PREDICTION_KEYS = {"path", "real_path", "headers", "body", "answer"}
 DEFAULT_KEYS = {"method", "path", "headers"}
 COMPARE_KEYS = {"headers_equal", "headers_present"}
 PROBE_KEYS = {"name", "method", "path", "real_path", "headers", "add_headers", "headers_equal"}
@@ -39,12 +41,40 @@ class Probe:
 
 
 @dataclass(frozen=True)
+class Predictions:
+    """How to score rows in the catalogue's protocol: the route, and a body template whose ``@ROWS@`` is the
+    rows as a JSON array of arrays, ``@FLAT@`` the same numbers in one flat array, ``@COUNT@`` how many rows;
+    ``answer`` is the JSON path of the predictions in the answer (``$``: the answer is the array)."""
+
+    path: str = "/score"
+    real_path: str = "/score"
+    headers: tuple[tuple[str, str], ...] = (("Content-Type", "application/json"),)
+    body: str = '{"data": @ROWS@}'
+    answer: str = "$"
+
+    def encode(self, rows: list[list[float]]) -> bytes:
+        flat = [x for row in rows for x in row]
+        text = self.body.replace("@ROWS@", json.dumps(rows)).replace("@FLAT@", json.dumps(flat))
+        return text.replace("@COUNT@", str(len(rows))).encode()
+
+    def decode(self, body: bytes) -> list:
+        """The predictions in an answer, flattened (``[[1.5], [2.0]]`` and ``[1.5, 2.0]`` are the same)."""
+        doc = json.loads(body)
+        for step in re.findall(r"\.([A-Za-z_][\w-]*)|\[(\d+)\]", self.answer):
+            doc = doc[step[0]] if step[0] else doc[int(step[1])]
+        if not isinstance(doc, list):
+            raise ValueError(f"{self.answer} is not an array")
+        return [x[0] if isinstance(x, list) and len(x) == 1 else x for x in doc]
+
+
+@dataclass(frozen=True)
 class Catalogue:
     protocol: str
     model: str
     probes: tuple[Probe, ...]
     headers_equal: tuple[str, ...] = ()
     headers_present: tuple[str, ...] = ()
+    predictions: Predictions = field(default_factory=Predictions)
 
 
 @dataclass
@@ -66,7 +96,22 @@ def random_rows(count: int, seed: int, width: int = FEATURES) -> list[list[float
     return [[rnd.uniform(-0.2, 0.2) for _ in range(width)] for _ in range(count)]
 
 
-def _body(doc: dict, where: str) -> bytes | None:
+def _predictions(doc: dict | None, where: str) -> Predictions:
+    if doc is None:
+        return Predictions()
+    only(doc, PREDICTION_KEYS, where)
+    path = str(doc.get("path", Predictions.path))
+    headers = strings(doc["headers"]) if "headers" in doc else dict(Predictions.headers)
+    body = str(doc.get("body", Predictions.body))
+    if "@ROWS@" not in body and "@FLAT@" not in body:
+        raise CatalogError(f"{where}: body must hold @ROWS@ or @FLAT@ (the rows to score)")
+    answer = str(doc.get("answer", "$"))
+    if not re.fullmatch(r"\$(\.[A-Za-z_][\w-]*|\[\d+\])*", answer):
+        raise CatalogError(f"{where}: answer {answer!r} is not a path like $.predictions or $.outputs[0].data")
+    return Predictions(path, str(doc.get("real_path", path)), tuple(headers.items()), body, answer)
+
+
+def _body(doc: dict, where: str, predictions: Predictions) -> bytes | None:
     given = [k for k in BODY_KEYS if k in doc]
     if len(given) > 1:
         raise CatalogError(f"{where}: give one of {', '.join(sorted(BODY_KEYS))}, not {', '.join(sorted(given))}")
@@ -87,10 +132,10 @@ def _body(doc: dict, where: str) -> bytes | None:
         return path.read_bytes()
     if not isinstance(value, int) or value < 1:
         raise CatalogError(f"{where}: rows is a whole number of at least 1")
-    return json.dumps({"data": random_rows(value, int(doc.get("seed", 1)))}).encode()
+    return predictions.encode(random_rows(value, int(doc.get("seed", 1))))
 
 
-def _probe(doc: dict, defaults: dict, where: str) -> Probe:
+def _probe(doc: dict, defaults: dict, where: str, predictions: Predictions) -> Probe:
     only(doc, PROBE_KEYS, where)
     if not isinstance(doc.get("name"), str) or not doc["name"]:
         raise CatalogError(f"{where}: a probe needs a name")
@@ -103,7 +148,7 @@ def _probe(doc: dict, defaults: dict, where: str) -> Probe:
         path=path,
         real_path=str(doc.get("real_path", path)),
         headers=tuple(headers.items()),
-        body=_body(doc, where),
+        body=_body(doc, where, predictions),
         headers_equal=tuple(doc.get("headers_equal", ())),
     )
 
@@ -114,7 +159,10 @@ def load_catalogue(path: Path) -> Catalogue:
     defaults, compare = doc.get("defaults", {}), doc.get("compare", {})
     only(defaults, DEFAULT_KEYS, f"{path}: [defaults]")
     only(compare, COMPARE_KEYS, f"{path}: [compare]")
-    probes = tuple(_probe(p, defaults, f"{path}: probe {i + 1}") for i, p in enumerate(doc.get("probe", [])))
+    predictions = _predictions(doc.get("predictions"), f"{path}: [predictions]")
+    probes = tuple(
+        _probe(p, defaults, f"{path}: probe {i + 1}", predictions) for i, p in enumerate(doc.get("probe", []))
+    )
     names = [p.name for p in probes]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
@@ -127,6 +175,7 @@ def load_catalogue(path: Path) -> Catalogue:
         probes=probes,
         headers_equal=tuple(h.lower() for h in compare.get("headers_equal", ())),
         headers_present=tuple(h.lower() for h in compare.get("headers_present", ())),
+        predictions=predictions,
     )
 
 

@@ -33,20 +33,18 @@ FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")  # bodies F
 def register(stub: Stub, router: web.UrlDispatcher) -> None:
     stub.claim_service_paths("/api/v1/service/")
     routes = AzureML(stub)
-    if stub.config.upstream:  # gateway: the real server answers, relayed as is (forward.py)
-        gateway = Gateway(stub, routes.authorize)
-        health = score = options = swagger = gateway.handler
-        methods = ("GET", "POST", "PUT", "PATCH", "DELETE")
-    else:
-        health, swagger = with_headers(routes.health, run_function=False), with_headers(routes.swagger)
-        score, options, methods = with_headers(routes.score), with_headers(routes.options), ("GET", "POST")
+    gateway = Gateway(stub, routes.authorize)  # a service with an upstream: the real server answers (forward.py)
+    health, swagger = with_headers(routes.health, run_function=False), with_headers(routes.swagger)
+    score, options = with_headers(routes.score), with_headers(routes.options)
     for prefix in ("", AKS_PREFIX):
-        router.add_get(prefix + "/", health)
-        for method in methods:
-            router.add_route(method, prefix + "/score", score)
-        router.add_route("OPTIONS", prefix + "/score", options)
-        router.add_get(prefix + "/swagger.json", swagger)
-    router.add_get(AKS_PREFIX, health)
+        router.add_get(prefix + "/", gateway.either(health))
+        router.add_get(prefix + "/score", gateway.either(score))
+        router.add_post(prefix + "/score", gateway.either(score))
+        for method in ("PUT", "PATCH", "DELETE"):  # only a real server behind the gateway has them
+            router.add_route(method, prefix + "/score", gateway.either(None))
+        router.add_route("OPTIONS", prefix + "/score", gateway.either(options))
+        router.add_get(prefix + "/swagger.json", gateway.either(swagger))
+    router.add_get(AKS_PREFIX, gateway.either(health))
 
 
 def form_parts(content_type: str, body: bytes) -> dict[str, dict]:

@@ -65,6 +65,15 @@ def test_scenario_inferred_from_what_the_code_does(data, call, scenario):
     assert p.runnable and p.scenario == scenario, p.reason
 
 
+@pytest.mark.parametrize(
+    "option, scenario",
+    [("--data-binary @sample.png", "binary"), ("--data-binary @-", "json-no-auth"), ("-d @body.json", "json-no-auth")],
+)
+def test_curl_data_binary_from_a_file_is_an_upload_but_from_standard_input_is_not(data, option, scenario):
+    p = plan(data, f"curl -H 'Content-Type: application/json' {option} \"$SCORING_URI\" <<'EOF'\n[1]\nEOF\n", "sh")
+    assert p.runnable and p.scenario == scenario, p.reason
+
+
 def test_scenario_hint_wins_and_must_exist(data):
     code = "import requests\nrequests.post('<scoring-uri>', headers={'Authorization': 'Bearer <your key>'})\n"
     p = plan(data, code, "python", scenario="json-token")

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
 from tests.docs.conftest import PAGES, docs_check
 
 PAGE = "js-rust.md"
@@ -67,13 +66,3 @@ def test_skipped_blocks_say_why_and_the_page_fails(page):
     assert "fragment" in page.sample(PAGE, 165)["reason"]
     assert page.code == 1
     assert page.results["counts"] == {"pass": 3, "fail": 2, "skipped": 6}
-
-
-def test_the_javascript_clients_readme_sample_passes(tmp_path):
-    """The kit's own README: its minimal sample runs and passes; its command lines (node score.mjs) are skipped."""
-    run = docs_check("--backend", "local", str(ROOT / "clients" / "javascript" / "README.md"), results=tmp_path)
-    assert run.code == 0, run.out[-3000:]
-    ran = [s for s in run.results["samples"] if s["verdict"] != "skipped"]
-    assert [(s["language"], s["verdict"], s["scenario"]) for s in ran] == [("javascript", "pass", "json-key")]
-    commands = [s for s in run.results["samples"] if s["reason"].startswith("a command that runs a program file")]
-    assert commands and all(s["language"] == "shell" for s in commands)

@@ -80,6 +80,27 @@ def test_a_command_running_a_program_file_is_skipped_but_curl_runs(data):
     cmd = plan(data, "SCORING_URI=http://localhost:5001/score node score.mjs\n", "sh")
     assert not cmd.runnable and cmd.reason.startswith("a command that runs a program file")
     assert "(`node score.mjs`)" in cmd.reason
+
+
+@pytest.mark.parametrize(
+    "build_and_run, found",
+    [
+        ("go build -o scoring-client .\n{env}./scoring-client", "go build"),
+        ("cargo build --locked\n{env}./target/debug/score      # or: cargo run", "cargo build"),
+        ("{env}./scoring-client", "./scoring-client"),
+        ("mvn -q -B package\n{env}java -cp target/app.jar com.example.Main", "mvn -q -B package"),
+        ("{env}java -cp target/app.jar com.example.Main", "java -cp"),
+        ("{env}java ScoreMin.java", "java ScoreMin.java"),
+        ("{env}dotnet bin/Release/net10.0/App.dll", "dotnet bin/Release/net10.0/App.dll"),
+        ("{env}mono /tmp/cs/App.exe", "mono /tmp/cs/App.exe"),
+    ],
+)
+def test_a_block_building_or_running_the_folders_program_is_skipped(data, build_and_run, found):
+    """A README's build-and-run commands name the service's address but call nothing themselves."""
+    env = "export SCORING_URI=http://127.0.0.1:5001/api/v1/service/x/score\nexport SCORING_KEY=<your key>\n"
+    p = plan(data, build_and_run.format(env=env) + "\n", "sh")
+    assert not p.runnable and p.reason.startswith("a command that runs a program file"), p.reason
+    assert f"(`{found}" in p.reason
     curl = plan(data, "curl -X POST http://localhost:5001/score -d '[1]'\nnode check.mjs\n", "sh")
     assert curl.runnable, curl.reason
 
@@ -162,7 +183,9 @@ def test_commonjs_sample_is_a_cjs_file_and_no_imports_is_valid_json(tmp_path, da
 
 def test_rust_project_gets_cargo_toml_with_the_crates_it_names(tmp_path, data):
     code = RUST + "#[tokio::main]\nasync fn other() { let m = u64::MAX; let v = std::env::args(); mine::f(); }\n"
-    assert imports("rust", code) == ["reqwest", "serde_json", "tokio", "u64", "std", "mine"]
+    # std's modules named after `use std::{env, time::Duration}`, and a turbofish, are no crates.
+    code += 'use std::{env, time::Duration};\nfn f() { env::var("X"); s.collect::<Vec<_>>(); }\n'
+    assert imports("rust", code) == ["reqwest", "serde_json", "tokio", "u64", "std", "mine", "time", "env"]
     project = scaffold(data.languages["rust"], code, tmp_path, data.packages["rust"])
     assert project.file == "src/main.rs" and (tmp_path / "src" / "main.rs").read_text() == code
     cargo = tomllib.loads((tmp_path / "Cargo.toml").read_text())

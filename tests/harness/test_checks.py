@@ -251,3 +251,29 @@ def test_stderr_must_name_the_status_and_the_message_of_each_dialects_error_form
     assert all(c.ok for c in check_run(expect, good, entries, 10))
     vague = RunResult(1, "", "error: HTTP 401\n", 0.1)
     assert failing(check_run(expect, vague, entries, 10))["stderr names the answer"].detail == f"missing: {message!r}"
+
+
+def _answered(upstream=None, fault=False, status=200):
+    e = entry(status=status)
+    if upstream is not None:
+        e["upstream"] = upstream
+    if fault:
+        e["fault"] = True
+    return e
+
+
+@pytest.mark.parametrize(
+    "entries, ok, why",
+    [
+        ([_answered({"url": "u", "status": 200})], True, ""),
+        ([_answered(fault=True, status=503), _answered({"url": "u", "status": 200})], True, ""),
+        ([_answered(fault=True, status=500)], True, ""),  # every request answered in front by a fault
+        ([_answered(status=401)], True, ""),  # the key refused in front
+        ([], True, ""),  # nothing arrived (a refused certificate)
+        ([_answered()], False, "requests were answered by the stub, not by the real server"),
+        ([_answered({"url": "u", "error": "refused the connection"}, status=502)], False, "refused the connection"),
+    ],
+)
+def test_a_real_server_cell_must_have_been_answered_by_the_real_server(entries, ok, why):
+    check = checks.check_upstream(entries, "real 1.0")
+    assert (check.ok, check.detail) == (ok, why)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -88,3 +89,36 @@ def test_an_unlisted_difference_and_a_stale_entry_fail(tmp_path):
     assert done.returncode == 1
     assert "unlisted difference: boolean-value: status: real '200', stub '400'" in done.stdout
     assert "listed difference 'made-up' was not seen" in done.stdout
+
+
+def test_predictions_are_scored_in_each_protocols_form(tmp_path):
+    catalogue = tmp_path / "oip.toml"
+    catalogue.write_text(
+        'protocol = "azureml"\nmodel = "diabetes"\n[predictions]\npath = "/v2/models/diabetes/infer"\n'
+        'body = \'{"inputs": [{"name": "x", "shape": [@COUNT@, 2], "datatype": "FP64", "data": @FLAT@}]}\'\n'
+        'answer = "$.outputs[0].data"\n[[probe]]\nname = "rows"\nmethod = "POST"\nrows = 2\n'
+    )
+    loaded = load_catalogue(catalogue)
+    how = loaded.predictions
+    assert json.loads(how.encode([[1, 2], [3, 4]])) == {
+        "inputs": [{"name": "x", "shape": [2, 2], "datatype": "FP64", "data": [1, 2, 3, 4]}]
+    }
+    assert how.decode(b'{"outputs": [{"name": "predict", "data": [[1.5], [2.5]]}]}') == [1.5, 2.5]
+    assert json.loads(loaded.probes[0].body)["inputs"][0]["shape"] == [2, 2]
+    with pytest.raises(ValueError):
+        how.decode(b'{"outputs": [{"data": 1.5}]}')
+
+
+@pytest.mark.parametrize(
+    "table, message",
+    [
+        ('body = "{}"', "body must hold @ROWS@ or @FLAT@"),
+        ('answer = "predictions"', "is not a path like $.predictions"),
+        ("colour = 1", "colour"),
+    ],
+)
+def test_a_bad_predictions_table_is_one_clear_error(tmp_path, table, message):
+    catalogue = tmp_path / "x.toml"
+    catalogue.write_text(f'protocol = "azureml"\n[predictions]\n{table}\n[[probe]]\nname = "p"\n')
+    with pytest.raises(CatalogError, match=re.escape(message)):
+        load_catalogue(catalogue)

@@ -157,3 +157,52 @@ def test_a_bad_upstream_url_is_one_line_and_exit_2(value, capsys):
 def test_a_good_upstream_url_is_taken():
     # The twin of the refusals above.
     assert server_stub.server.parse_args(["--upstream", "http://127.0.0.1:31311/"]).upstream == "http://127.0.0.1:31311"
+
+
+def test_one_service_can_have_its_own_upstream_while_the_others_are_the_stubs():
+    """--server both: one stub, some services answered by it, others handed to a real server."""
+    with raw_upstream(response=ODD) as upstream, server_stub.running(server_stub.StubConfig()) as (_, url):
+        admin = url + "/__admin/services/real-one/upstream"
+        assert requests.put(admin, json={"url": upstream.url}, timeout=5).json()["upstream"] == upstream.url
+        via = score(url, key=None, path="/api/v1/service/real-one/score")
+        own = score(url, key=None, path="/api/v1/service/stub-one/score")
+        [forwarded] = upstream.requests
+        assert requests.put(admin, json={"url": None}, timeout=5).json()["upstream"] is None
+        back = score(url, key=None, path="/api/v1/service/real-one/score")
+    assert via.status_code == 418 and forwarded.startswith(b"POST /score HTTP/1.1\r\n")
+    assert own.status_code == 200 and own.json() == back.json() and len(own.json()) == len(PAGE_ROWS)
+    assert len(upstream.requests) == 1  # after {"url": null} the stub answered itself
+
+
+@pytest.mark.parametrize(
+    "doc", [{"url": "ftp://x"}, {"url": "http://h:1/path"}, {"url": "http://h:99999"}, {"url": 3}, {"to": "x"}, {}]
+)
+def test_a_bad_upstream_setting_is_a_400(doc):
+    with server_stub.running(server_stub.StubConfig()) as (_, url):
+        resp = requests.put(url + "/__admin/services/s/upstream", json=doc, timeout=5)
+        assert resp.status_code == 400 and "url" in resp.json()["message"]
+        assert requests.get(url + "/__admin/services/s", timeout=5).json()["upstream"] is None
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        ({"authorization": "Bearer a\r\nX-Injected: 1"}, "one line"),
+        ({"authorization": 5}, "one line"),
+        ({"caPem": "not a certificate"}, "caPem"),
+        ({"caPem": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}, "caPem"),
+    ],
+)
+def test_a_bad_upstream_credential_or_ca_is_a_400(extra, message):
+    with server_stub.running(server_stub.StubConfig()) as (_, url):
+        resp = requests.put(url + "/__admin/services/s/upstream", json={"url": "https://h", **extra}, timeout=5)
+        assert resp.status_code == 400 and message in resp.json()["message"]
+
+
+def test_the_services_own_authorization_replaces_the_clients():
+    with raw_upstream(response=ODD) as upstream, server_stub.running(server_stub.StubConfig()) as (_, url):
+        doc = {"url": upstream.url, "authorization": "Bearer live-key"}
+        requests.put(url + "/__admin/services/live/upstream", json=doc, timeout=5).raise_for_status()
+        score(url, key="clients-stub-key", path="/api/v1/service/live/score")
+    [forwarded] = upstream.requests
+    assert b"Authorization: Bearer live-key\r\n" in forwarded and b"clients-stub-key" not in forwarded
