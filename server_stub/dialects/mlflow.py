@@ -15,6 +15,9 @@ The default service answers at the root paths; a cell's own under ``/svc/{servic
 diabetes ridge (columns ``age, sex, bmi, bp, s1..s6``, as the model's signature names them); ``iris`` (the
 classifier, class names as predictions) is reached as ``.../models/iris/invocations`` (the stub's addition:
 an MLflow server serves one model) or, on Databricks, ``.../served-models/iris/invocations``.
+A service with an upstream (gateway mode) hands every route to the real server at its root path
+(``/svc/<name>/invocations`` and ``/serving-endpoints/<name>/invocations`` -> ``/invocations``),
+after the stub's own credential check.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from aiohttp import web
 
 from ..auth import AuthError
 from ..errors import InputError, StubError
+from ..forward import Gateway
 from ..inputs import parse_json, read_body
 from ..model import Classifier, LinearModel, finite
 from ..state import DEFAULT_SERVICE, SERVICE_NAME, Stub
@@ -63,14 +67,16 @@ def register(stub: Stub, router: web.UrlDispatcher) -> None:
     stub.claim_service_paths("/svc/")
     stub.claim_service_paths("/serving-endpoints/")
     server = MLflow(stub)
+    gateway = Gateway(stub, server.authorize)  # a service with an upstream: the real server answers (forward.py)
+    ping, version, score = gateway.either(server.ping), gateway.either(server.version), gateway.either(server.score)
     for prefix in ("", SVC):
         for route in ("/ping", "/health"):
-            router.add_get(prefix + route, server.ping)
-        router.add_get(prefix + "/version", server.version)
-        router.add_post(prefix + "/invocations", server.invocations)
-        router.add_post(prefix + "/models/" + MODEL + "/invocations", server.invocations)
-    router.add_post(DATABRICKS + "/invocations", server.databricks)
-    router.add_post(DATABRICKS + "/served-models/" + MODEL + "/invocations", server.databricks)
+            router.add_get(prefix + route, ping)
+        router.add_get(prefix + "/version", version)
+        router.add_post(prefix + "/invocations", score)
+        router.add_post(prefix + "/models/" + MODEL + "/invocations", score)
+    router.add_post(DATABRICKS + "/invocations", score)
+    router.add_post(DATABRICKS + "/served-models/" + MODEL + "/invocations", score)
 
 
 def mlflow_error(message: str, code: str = "BAD_REQUEST", status: int = 400) -> StubError:
@@ -245,27 +251,23 @@ class MLflow:
     async def version(self, request: web.Request) -> web.Response:
         return web.Response(body=VERSION.encode(), content_type="application/json")
 
-    async def invocations(self, request: web.Request) -> web.Response:
-        name = request.match_info.get("service", DEFAULT_SERVICE)
-        try:
-            self.stub.auth_of(name).check(request.headers.get("Authorization"), name, self.stub.tokens)
-        except AuthError as exc:
-            raise mlflow_error(str(exc), "UNAUTHENTICATED", 401) from None
-        return await self._score(request)
-
-    async def databricks(self, request: web.Request) -> web.Response:
-        name, header = request.match_info["service"], request.headers.get("Authorization")
-        if self.stub.auth_of(name).mode != "none" and not (header or "").startswith("Bearer "):
+    def authorize(self, request: web.Request, name: str) -> None:
+        """The service's credentials: MLflow's UNAUTHENTICATED, or Databricks' 401 on its routes."""
+        header, auth = request.headers.get("Authorization"), self.stub.auth_of(name)
+        databricks = request.path.startswith("/serving-endpoints/")
+        if databricks and auth.mode != "none" and not (header or "").startswith("Bearer "):
             message = "Credential was not sent or was of an unsupported type for this API."
             raise StubError(401, message, body={"error_code": 401, "message": message})
         try:
-            self.stub.auth_of(name).check(header, name, self.stub.tokens)
-        except AuthError:
+            auth.check(header, name, self.stub.tokens)
+        except AuthError as exc:
+            if not databricks:
+                raise mlflow_error(str(exc), "UNAUTHENTICATED", 401) from None
             message = "Invalid access token."
             raise StubError(401, message, body={"error_code": 401, "message": message}) from None
-        return await self._score(request)
 
-    async def _score(self, request: web.Request) -> web.Response:
+    async def score(self, request: web.Request) -> web.Response:
+        self.authorize(request, request.match_info.get("service", DEFAULT_SERVICE))
         model = self._model(request.match_info.get("model", "diabetes"))
         media, refused = media_problem(request.headers.get("Content-Type"))
         if refused:

@@ -209,3 +209,24 @@ def test_odd_bytes_are_a_4xx_never_a_5xx(stub):
     for data in (b"\xff\xfe{", b'{"dataframe_split": {"data": [[1e999]]}}', b"{" * 500 + b"}" * 500, b"\x00"):
         resp = post(stub, "/invocations", data=data)
         assert 400 <= resp.status_code < 500 and resp.json()["error_code"] == "BAD_REQUEST"
+
+
+# -- gateway: a real MLflow server behind the stub ---------------------------------------
+ANSWER = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 22\r\nConnection: close\r\n\r\n"
+    b'{"predictions": [1.5]}'
+)
+
+
+@pytest.mark.parametrize("path", ["/svc/cell-1/invocations", "/serving-endpoints/cell-1/invocations"])
+def test_a_gateway_hands_invocations_to_the_real_server_at_its_root_path(make_stub, path):
+    from tests.stub.upstreams import raw_upstream
+
+    with raw_upstream(response=ANSWER) as upstream:
+        stub = make_stub(upstream=upstream.url, auth="key", primary_key="k1", secondary_key="k2")
+        assert post(stub, path, token="wrong").status_code == 401 and upstream.requests == []  # checked in front
+        resp = post(stub, path, token="k1")
+        assert resp.status_code == 200 and resp.json() == {"predictions": [1.5]}
+    [forwarded] = upstream.requests
+    assert forwarded.startswith(b"POST /invocations HTTP/1.1\r\n") and b"authorization" not in forwarded.lower()
+    assert forwarded.endswith(json.dumps(SPLIT).encode())
