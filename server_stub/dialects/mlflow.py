@@ -16,8 +16,8 @@ diabetes ridge (columns ``age, sex, bmi, bp, s1..s6``, as the model's signature 
 classifier, class names as predictions) is reached as ``.../models/iris/invocations`` (the stub's addition:
 an MLflow server serves one model) or, on Databricks, ``.../served-models/iris/invocations``.
 A service with an upstream (gateway mode) hands every route to the real server at its root path
-(``/svc/<name>/invocations`` and ``/serving-endpoints/<name>/invocations`` -> ``/invocations``),
-after the stub's own credential check.
+(``/svc/<name>/invocations``, ``/serving-endpoints/<name>/invocations`` and their ``.../models/<m>``
+forms -> ``/invocations``), after the stub's own credential check.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Any
 
 from aiohttp import web
@@ -61,13 +62,21 @@ ERROR_CLASSES = {
     "RESOURCE_DOES_NOT_EXIST": ("KAM00", "RESOURCE_NOT_FOUND"),
 }
 Frame = tuple[list[Any], list[list[Any]]]  # column names, rows
+MODEL_PART = re.compile(r"/(?:served-)?models/[^/?]+(?=/invocations)")  # the stub's choice of model
+
+
+class _Gateway(Gateway):
+    """The real server serves one model (the harness starts the one asked for): no model in its paths."""
+
+    def target(self, request: web.Request) -> str:
+        return MODEL_PART.sub("", super().target(request), count=1)
 
 
 def register(stub: Stub, router: web.UrlDispatcher) -> None:
     stub.claim_service_paths("/svc/")
     stub.claim_service_paths("/serving-endpoints/")
     server = MLflow(stub)
-    gateway = Gateway(stub, server.authorize)  # a service with an upstream: the real server answers (forward.py)
+    gateway = _Gateway(stub, server.authorize)  # a service with an upstream: the real server answers (forward.py)
     ping, version, score = gateway.either(server.ping), gateway.either(server.version), gateway.either(server.score)
     for prefix in ("", SVC):
         for route in ("/ping", "/health"):

@@ -218,7 +218,15 @@ ANSWER = (
 )
 
 
-@pytest.mark.parametrize("path", ["/svc/cell-1/invocations", "/serving-endpoints/cell-1/invocations"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/svc/cell-1/invocations",
+        "/serving-endpoints/cell-1/invocations",
+        "/svc/cell-1/models/iris/invocations",
+        "/serving-endpoints/cell-1/served-models/iris/invocations",
+    ],
+)
 def test_a_gateway_hands_invocations_to_the_real_server_at_its_root_path(make_stub, path):
     from tests.stub.upstreams import raw_upstream
 
