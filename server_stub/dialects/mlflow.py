@@ -31,6 +31,7 @@ from typing import Any
 from aiohttp import web
 
 from ..auth import AuthError
+from ..blas import gemv_n
 from ..errors import InputError, StubError
 from ..forward import Gateway
 from ..inputs import parse_json, read_body
@@ -293,8 +294,8 @@ class MLflow:
         rows = features(frame, model.feature_names)
         if isinstance(model, Classifier):
             predictions: list = [model.predict(x) for x in rows]
-        else:
-            predictions = model.predict(rows)
+        else:  # scikit-learn gets a DataFrame, column-major: numpy sums its rows in dgemv_n's order
+            predictions = [y + model.intercept for y in gemv_n(rows, list(model.coefficients))]
         return web.json_response({"predictions": predictions})
 
     def _model(self, name: str) -> LinearModel | Classifier:

@@ -16,6 +16,7 @@ from mlflow.pyfunc.scoring_server.client import ScoringServerClient
 
 from server_stub.dialects.mlflow import VERSION
 from tests.conftest import PAGE_ROWS
+from tests.stub.test_mlflow import mlflow_predictions
 
 FEATURES = ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"]
 
@@ -39,7 +40,7 @@ def test_the_databricks_deployment_client_queries_an_endpoint_with_its_token(mak
     answer = get_deploy_client("databricks").predict(
         endpoint="diabetes", inputs={"dataframe_split": {"columns": FEATURES, "data": PAGE_ROWS}}
     )
-    assert answer["predictions"] == stub.stub.model.predict(PAGE_ROWS)
+    assert answer["predictions"] == mlflow_predictions(stub, PAGE_ROWS)
     (request,) = [e for e in stub.journal("diabetes") if e["method"] == "POST"]
     assert request["path"] == "/serving-endpoints/diabetes/invocations"
     assert ["Authorization", "Bearer dapi-key"] in request["headers"]
