@@ -281,11 +281,21 @@ def check_upstream(entries: list[dict], title: str) -> Check:
     return Check("answered by the real server", ok, title, f"{reached} of {len(entries)} requests", why)
 
 
+def check_answer_headers(expect: Expect, answer: dict | None) -> list[Check]:
+    """Headers of the answer the client got (e.g. which deployment of an online endpoint served it)."""
+    got = {k.lower(): v for k, v in (answer or {}).get("headers", {}).items()}
+    return [
+        Check(f"answer header {name}", got.get(name.lower()) == value, value, got.get(name.lower(), ABSENT))
+        for name, value in expect.answer_headers.items()
+    ]
+
+
 def check_run(expect: Expect, run: RunResult, entries: list[dict], run_timeout: float) -> list[Check]:
     checks = check_exit(expect, run, run_timeout)
     if expect.min_retry_gap is not None and len(entries) > 1:
         checks.append(check_retry_gaps(entries, expect.min_retry_gap))
     answer = last_answer(entries)
+    checks += check_answer_headers(expect, answer)
     return checks + check_stdout(expect, run, answer) + check_stderr(expect, run, answer)
 
 

@@ -84,7 +84,7 @@ def set_up(
     scenario: Scenario, service: str, backend: Backend, stub: StubControl, client_url: str, redactor: Redactor
 ) -> CellPlan:
     """Ready the stub's service for one run of a scenario and return the cell's plan."""
-    creds = stub.prepare(service, scenario.stub.auth, scenario.stub.input)
+    creds = stub.prepare(service, scenario.stub.auth, scenario.stub.input, scenario.stub.token_lifetime)
     redactor.add(creds["primary_key"], creds["secondary_key"], creds["token"])
     known = {
         "base_url": client_url,

@@ -59,6 +59,10 @@ class StubSetup:
     # A TLS listener of the cell's own ("unknown-ca": a certificate no client trusts), so the TLS
     # connections the stub saw are this cell's alone ({tls_unknown_ca_base_url} points to it).
     tls_listener: str | None = None
+    # An online endpoint's deployments (name -> scale of its predictions) and traffic split (name -> percent).
+    deployments: dict[str, float] = field(default_factory=dict)
+    traffic: dict[str, int] = field(default_factory=dict)
+    token_lifetime: float | None = None  # seconds the {token} is valid for (negative: an expired one)
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,7 @@ class Expect:
     max_seconds: float | None = None
     min_retry_gap: float | None = None
     tls_connections: int | None = None  # TLS connections the client opened to the cell's own listener
+    answer_headers: dict[str, str] = field(default_factory=dict)  # headers of the answer the client got
 
 
 @dataclass(frozen=True)
@@ -134,8 +139,11 @@ class Scenario:
 
 EXPECT_KEYS = {"requests", "allow_retries", "exit_code", "stdout", "stderr", "max_seconds", "min_retry_gap"}
 EXPECT_KEYS |= {"tls_connections", "stdout_at"}
+EXPECT_KEYS |= {"answer_headers"}
 JSON_PATH = re.compile(r"\$(\.[A-Za-z_][\w-]*|\[\d+\])+")
 TLS_LISTENERS = ("unknown-ca",)
+STUB_KEYS = {"auth", "faults", "input", "jobs", "tls_listener", "deployments", "traffic", "token_lifetime"}
+DEPLOYMENT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{2,31}")  # Azure's rule for an online deployment's name
 REQUEST_KEYS = {"scheme", "method", "path", "query", "headers", "forbidden_headers", "body", "times"}
 BODY_KEYS = {"json", "json_file", "text", "empty", "file", "multipart"}
 MULTIPART_KEYS = {"field", "filename", "content_type", "file"}
@@ -247,6 +255,7 @@ def parse_expect(doc: dict, where: str = "scenario") -> Expect:
         max_seconds=number("max_seconds"),
         min_retry_gap=number("min_retry_gap"),
         tls_connections=_count(doc.get("tls_connections"), f"{where}: expect.tls_connections"),
+        answer_headers=strings(doc.get("answer_headers", {})),
     )
 
 
@@ -256,8 +265,31 @@ def _count(value: Any, where: str) -> int | None:
     return value
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _deployments(doc: dict, where: str) -> tuple[dict[str, float], dict[str, int]]:
+    """``deployments = {blue = {}, green = {scale = 1.5}}`` and ``traffic = {blue = 100}``, as the stub takes them."""
+    deployments: dict[str, float] = {}
+    for name, spec in doc.get("deployments", {}).items():
+        only(spec, {"scale"}, f"{where}: [stub.deployments.{name}]")
+        if not DEPLOYMENT_NAME.fullmatch(name):
+            raise CatalogError(f"{where}: [stub.deployments] {name!r}: a name is 3-32 letters, digits or -")
+        if not _number(spec.get("scale", 1.0)) or not 0 < spec.get("scale", 1.0) < float("inf"):
+            raise CatalogError(f"{where}: [stub.deployments.{name}] scale must be a positive number")
+        deployments[name] = float(spec.get("scale", 1.0))
+    traffic = doc.get("traffic", {})
+    only(traffic, set(deployments), f"{where}: [stub.traffic]")
+    if not all(isinstance(p, int) and not isinstance(p, bool) and 0 <= p <= 100 for p in traffic.values()):
+        raise CatalogError(f"{where}: [stub.traffic] values are whole percentages from 0 to 100")
+    if traffic and sum(traffic.values()) not in (0, 100):
+        raise CatalogError(f"{where}: [stub.traffic] adds up to {sum(traffic.values())}, not 100")
+    return deployments, dict(traffic)
+
+
 def _stub(doc: dict, where: str) -> StubSetup:
-    only(doc, {"auth", "faults", "input", "jobs", "tls_listener"}, f"{where}: [stub]")
+    only(doc, STUB_KEYS, f"{where}: [stub]")
     if doc.get("tls_listener", TLS_LISTENERS[0]) not in TLS_LISTENERS:
         raise CatalogError(f"{where}: [stub] tls_listener must be one of {', '.join(TLS_LISTENERS)}")
     if doc.get("auth", "none") not in set(Auth):
@@ -266,12 +298,18 @@ def _stub(doc: dict, where: str) -> StubSetup:
         raise CatalogError(f"{where}: [stub] input must be json, binary or multipart")
     if "jobs" in doc:
         only(doc["jobs"], {"seconds", "fail", "nextId"}, f"{where}: [stub.jobs]")
+    if "token_lifetime" in doc and (doc.get("auth") != Auth.TOKEN or not _number(doc["token_lifetime"])):
+        raise CatalogError(f'{where}: [stub] token_lifetime is a number of seconds, with auth = "token"')
+    deployments, traffic = _deployments(doc, where)
     return StubSetup(
         auth=Auth(doc.get("auth", "none")),
         input=InputMode(doc.get("input", "json")),
         faults=tuple(doc.get("faults", ())),
         jobs=dict(doc["jobs"]) if "jobs" in doc else None,
         tls_listener=doc.get("tls_listener"),
+        deployments=deployments,
+        traffic=traffic,
+        token_lifetime=float(doc["token_lifetime"]) if "token_lifetime" in doc else None,
     )
 
 

@@ -44,8 +44,11 @@ class StubControl:
             time.sleep(0.1)
         raise StubUnavailable(f"stub not ready after {deadline_seconds:g} s: {last}")
 
-    def prepare(self, service: str, auth: str, input_mode: str = "json") -> dict[str, str]:
-        """Reset a service, set its auth and input modes, and return its credentials."""
+    def prepare(
+        self, service: str, auth: str, input_mode: str = "json", token_lifetime: float | None = None
+    ) -> dict[str, str]:
+        """Reset a service, set its auth and input modes, and return its credentials (a token valid for
+        ``token_lifetime`` seconds, the stub's default when None)."""
         self._call("DELETE", f"/services/{service}")
         if input_mode != "json":
             self._call("PUT", f"/services/{service}/input", json={"mode": str(input_mode)})
@@ -56,7 +59,8 @@ class StubControl:
             "token": "",
         }
         if auth == "token":
-            creds["token"] = self._call("POST", f"/services/{service}/token")["accessToken"]
+            lifetime = {} if token_lifetime is None else {"lifetimeSeconds": token_lifetime}
+            creds["token"] = self._call("POST", f"/services/{service}/token", json=lifetime)["accessToken"]
         return creds
 
     def apply(self, plan) -> None:
@@ -65,6 +69,13 @@ class StubControl:
             self.add_fault(plan.service, fault)
         if plan.stub.jobs is not None:
             self.set_jobs(plan.service, plan.stub.jobs)
+        if plan.stub.deployments:
+            self.set_deployments(plan.service, plan.stub.deployments, plan.stub.traffic)
+
+    def set_deployments(self, service: str, deployments: dict[str, float], traffic: dict[str, int]) -> None:
+        """Make the service an online endpoint: its deployments (name -> scale) and traffic split."""
+        doc = {"deployments": {name: {"scale": scale} for name, scale in deployments.items()}, "traffic": traffic}
+        self._call("PUT", f"/services/{service}/deployments", json=doc)
 
     def open_tls(self, like: int) -> int:
         """One more HTTPS listener with the certificate of the one on port ``like``; its port."""

@@ -3,7 +3,8 @@
 * ``none``: the Azure Container Instances default; any request is accepted.
 * ``key``: a primary and a secondary key, both valid, each regenerable.
 * ``token``: a signed JWT (HS256) with an expiry and a refresh-by time,
-  issued through the admin API as ``Webservice.get_token()`` would.
+  issued through the admin API as ``Webservice.get_token()`` would (an
+  online endpoint's ``aml_token``, as ``get-credentials`` gives it).
 
 Credentials travel as ``Authorization: Bearer <key-or-token>``; keys are
 compared in constant time.
@@ -44,8 +45,16 @@ class TokenIssuer:
         refresh_after = int(now + life / 2)
         claims = {"iss": ISSUER, "aud": service, "iat": int(now), "exp": expires, "refreshAfter": refresh_after}
         token = jwt.encode(claims, self.secret, algorithm="HS256")
-        # Field names follow the Azure ML token response.
-        return {"accessToken": token, "tokenType": "Bearer", "expiryOn": expires, "refreshAfter": refresh_after}
+        # Field names follow the Azure ML v1 token response (expiryOn, refreshAfter) and an online endpoint's
+        # aml_token (expiryTimeUtc, refreshAfterTimeUtc: seconds since the epoch, UTC).
+        return {
+            "accessToken": token,
+            "tokenType": "Bearer",
+            "expiryOn": expires,
+            "refreshAfter": refresh_after,
+            "expiryTimeUtc": expires,
+            "refreshAfterTimeUtc": refresh_after,
+        }
 
     def verify(self, token: str, service: str) -> None:
         try:

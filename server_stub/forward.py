@@ -48,6 +48,7 @@ def _headers(raw: tuple[tuple[bytes, bytes], ...], dropped: set[str]) -> CIMulti
     return out
 
 
+GET_POST = ("GET", "OPTIONS", "POST")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -72,13 +73,14 @@ class Gateway:
         query = request.rel_url.raw_query_string
         return base + self.stub.path_in_service(request.rel_url.raw_path) + (f"?{query}" if query else "")
 
-    def either(self, local: Handler | None, allowed: tuple[str, ...] = ("GET", "OPTIONS", "POST")) -> Handler:
-        """A route's handler: the upstream's answer for a service that has one, else ``local``'s (``None``:
-        the method exists only in front of a real server: otherwise 405 naming the ``allowed`` ones)."""
+    def either(self, local: Handler | None, allowed: tuple[str, ...] = GET_POST, upstream: Handler | None = None):
+        """A route's handler: the upstream's answer for a service that has one (through ``upstream``, e.g. a
+        front end's routing around ``self.handler``), else ``local``'s (``None``: the method exists only in
+        front of a real server: otherwise 405 naming the ``allowed`` ones)."""
 
         async def handle(request: web.Request) -> web.StreamResponse:
             if self.stub.upstream_of(self.service(request)):
-                return await self.handler(request)
+                return await (upstream or self.handler)(request)
             if local is None:
                 raise web.HTTPMethodNotAllowed(request.method, list(allowed))
             return await local(request)

@@ -6,6 +6,9 @@
 //   SCORING_KEY      (optional) key or token; sent as "Authorization: Bearer <key>"
 //   SCORING_TIMEOUT  (optional) seconds to wait for the whole call, retries
 //                    included, default 30
+//   SCORING_DEPLOYMENT (optional) the deployment of an Azure ML online endpoint
+//                    to call, whatever its traffic split; sent as
+//                    "azureml-model-deployment: <name>"
 //   SCORING_INPUT_FILE (optional) a file (an image, say) to send as raw bytes with
 //                    "Content-Type: application/octet-stream" instead of the rows,
 //                    to a service that reads the raw request; its JSON answer is
@@ -93,6 +96,10 @@ namespace ScoringClient
             if (!double.TryParse(timeoutText, NumberStyles.Float, CultureInfo.InvariantCulture, out seconds)
                 || !(seconds > 0 && seconds <= 86400)) // also rejects NaN
                 return Fail(2, $"SCORING_TIMEOUT must be 0 < seconds <= 86400, not \"{timeoutText}\"");
+            string deployment = Environment.GetEnvironmentVariable("SCORING_DEPLOYMENT");
+            if (!string.IsNullOrEmpty(deployment) && !Regex.IsMatch(deployment, @"^[\x21-\x7E]+\z"))
+                return Fail(2, "SCORING_DEPLOYMENT must be a deployment name "
+                    + "(visible ASCII, no spaces or line breaks)");
 
             // The rows as JSON, a file's bytes as they are, or the file in a form field. A new
             // body for every attempt: sending a request may dispose of its content.
@@ -133,6 +140,9 @@ namespace ScoringClient
             using (var deadline = new CancellationTokenSource(timeout))
             using (var client = new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan })
             {
+                // An online endpoint sends the call to this deployment, whatever its traffic split.
+                if (!string.IsNullOrEmpty(deployment))
+                    client.DefaultRequestHeaders.Add("azureml-model-deployment", deployment);
                 try
                 {
                     string body = await CallAsync(client, uri, key, payload, DateTime.UtcNow + timeout, deadline.Token);

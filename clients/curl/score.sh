@@ -7,6 +7,9 @@
 #   SCORING_KEY      (optional) key or token; sent as "Authorization: Bearer <key>"
 #   SCORING_TIMEOUT  (optional) seconds the call may take, retries included,
 #                    default 30
+#   SCORING_DEPLOYMENT (optional) the deployment of an Azure ML online endpoint
+#                    to call, whatever its traffic split; sent as
+#                    "azureml-model-deployment: <name>"
 #   SCORING_INPUT_FILE (optional) a file (an image, say) to send as raw bytes with
 #                    "Content-Type: application/octet-stream" instead of the rows,
 #                    to a service that reads the raw request; its JSON answer is
@@ -114,6 +117,10 @@ timeout=${SCORING_TIMEOUT:-30}
 { micros "$timeout" && ((us > 0 && us <= 86400000000)); } ||
     fail 2 "SCORING_TIMEOUT must be 0 < seconds <= 86400, not '$timeout'"
 deadline=$(($(now) + us))
+deployment=${SCORING_DEPLOYMENT:-}
+# Visible ASCII only (bash 5 matches the range by code point in any locale).
+[[ $deployment != *[!\!-~]* ]] ||
+    fail 2 "SCORING_DEPLOYMENT must be a deployment name (visible ASCII, no spaces or line breaks)"
 command -v jq >/dev/null || fail 2 "jq is not installed (apt-get install jq, or https://jqlang.org)"
 
 # Request headers go to curl in a file, so the key is not on its command line.
@@ -122,6 +129,8 @@ trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM
 : >"$tmp/headers"
 [[ -z ${SCORING_KEY:-} ]] || printf 'Authorization: Bearer %s\n' "$SCORING_KEY" >"$tmp/headers"
+# An online endpoint sends the call to this deployment, whatever its traffic split.
+[[ -z $deployment ]] || printf 'azureml-model-deployment: %s\n' "$deployment" >>"$tmp/headers"
 file=${SCORING_INPUT_FILE:-} field=${SCORING_INPUT_FIELD:-}
 if [[ -n $file ]]; then
     [[ -f $file && -r $file ]] || fail 2 "cannot read SCORING_INPUT_FILE '$file'"

@@ -8,6 +8,9 @@
 //	SCORING_KEY      (optional) key or token; sent as "Authorization: Bearer <key>"
 //	SCORING_TIMEOUT  (optional) seconds to wait for the whole call, retries
 //	                 included, default 30
+//	SCORING_DEPLOYMENT (optional) the deployment of an Azure ML online endpoint
+//	                 to call, whatever its traffic split; sent as
+//	                 "azureml-model-deployment: <name>"
 //	SCORING_INPUT_FILE (optional) a file (an image, say) to send as raw bytes with
 //	                 "Content-Type: application/octet-stream" instead of the rows,
 //	                 to a service that reads the raw request; its JSON answer is
@@ -60,6 +63,9 @@ var rows = [][]float64{
 
 const attempts = 4 // one call and up to three retries
 
+// deploymentName is what an azureml-model-deployment header may hold here: visible ASCII, no spaces.
+var deploymentName = regexp.MustCompile(`^[\x21-\x7e]+$`)
+
 // retryStatus are the answers of a service that is busy or restarting.
 var retryStatus = map[int]bool{429: true, 502: true, 503: true, 504: true}
 
@@ -86,7 +92,16 @@ func main() {
 	}
 
 	timeout := time.Duration(seconds * float64(time.Second))
-	key := os.Getenv("SCORING_KEY")
+	headers := http.Header{}
+	if key := os.Getenv("SCORING_KEY"); key != "" {
+		headers.Set("Authorization", "Bearer "+key)
+	}
+	if deployment := os.Getenv("SCORING_DEPLOYMENT"); deployment != "" { // an online endpoint's deployment
+		if !deploymentName.MatchString(deployment) {
+			exit(2, "SCORING_DEPLOYMENT must be a deployment name (visible ASCII, no spaces or line breaks)")
+		}
+		headers.Set("azureml-model-deployment", deployment)
+	}
 
 	var output any
 	if file := os.Getenv("SCORING_INPUT_FILE"); file != "" {
@@ -100,7 +115,7 @@ func main() {
 				exit(1, "%v", err)
 			}
 		}
-		answer, err := call(uri, key, contentType, data, timeout)
+		answer, err := call(uri, headers, contentType, data, timeout)
 		if err != nil {
 			exit(1, "%v", err)
 		}
@@ -110,7 +125,7 @@ func main() {
 	} else {
 		body, err := json.Marshal(scoringRequest{Data: rows})
 		if err == nil {
-			output, err = score(uri, key, body, timeout)
+			output, err = score(uri, headers, body, timeout)
 		}
 		if err != nil {
 			exit(1, "%v", err)
@@ -144,8 +159,8 @@ func form(field, filename string, data []byte) (string, []byte, error) {
 }
 
 // score sends the rows to the service and returns one prediction per row.
-func score(uri, key string, body []byte, timeout time.Duration) ([]float64, error) {
-	answer, err := call(uri, key, "application/json", body, timeout)
+func score(uri string, headers http.Header, body []byte, timeout time.Duration) ([]float64, error) {
+	answer, err := call(uri, headers, "application/json", body, timeout)
 	if err != nil {
 		return nil, err
 	}
@@ -154,12 +169,12 @@ func score(uri, key string, body []byte, timeout time.Duration) ([]float64, erro
 
 // call POSTs body to the service and returns its successful answer, retrying
 // transient failures until the deadline.
-func call(uri, key, contentType string, body []byte, timeout time.Duration) ([]byte, error) {
+func call(uri string, headers http.Header, contentType string, body []byte, timeout time.Duration) ([]byte, error) {
 	// The deadline covers every attempt: connecting, sending, reading and waiting.
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	for attempt := 1; ; attempt++ {
-		resp, respBody, err := post(ctx, uri, key, contentType, body)
+		resp, respBody, err := post(ctx, uri, headers, contentType, body)
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, fmt.Errorf("no response from %s within %g s", uri, timeout.Seconds())
 		}
@@ -183,16 +198,15 @@ func call(uri, key, contentType string, body []byte, timeout time.Duration) ([]b
 	}
 }
 
-// post sends one request and reads the whole answer.
-func post(ctx context.Context, uri, key, contentType string, body []byte) (*http.Response, []byte, error) {
+// post sends one request, with headers and the Content-Type, and reads the whole answer.
+func post(ctx context.Context, uri string, headers http.Header, contentType string,
+	body []byte) (*http.Response, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, uri, bytes.NewReader(body))
 	if err != nil {
 		return nil, nil, err
 	}
+	req.Header = headers.Clone()
 	req.Header.Set("Content-Type", contentType)
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
 	resp, err := client.Do(req)
 	if err != nil {
 		var urlErr *url.Error

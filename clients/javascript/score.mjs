@@ -8,6 +8,9 @@
  *   SCORING_KEY      (optional) key or token; sent as "Authorization: Bearer <key>"
  *   SCORING_TIMEOUT  (optional) seconds the whole call may take, retries
  *                    included, default 30
+ *   SCORING_DEPLOYMENT (optional) the deployment of an Azure ML online endpoint
+ *                    to call, whatever its traffic split; sent as
+ *                    "azureml-model-deployment: <name>"
  *   SCORING_INPUT_FILE (optional) a file (an image, say) to send as raw bytes with
  *                    "Content-Type: application/octet-stream" instead of the rows,
  *                    to a service that reads the raw request; its JSON answer is
@@ -181,9 +184,17 @@ async function main() {
   const uri = scoringUri("the scoring URI of your web service");
   const limit = timeLimit(seconds("SCORING_TIMEOUT", "30"));
   const key = process.env.SCORING_KEY;
+  const deployment = process.env.SCORING_DEPLOYMENT; // an online endpoint's, whatever its traffic split
+  if (deployment && !/^[\x21-\x7e]+$/.test(deployment)) {
+    throw new Failure("SCORING_DEPLOYMENT must be a deployment name (visible ASCII, no spaces or line breaks)", 2);
+  }
   const file = process.env.SCORING_INPUT_FILE;
   const { body, type } = await input(file, process.env.SCORING_INPUT_FIELD);
-  const headers = { ...(type ? { "Content-Type": type } : {}), ...(key ? { Authorization: `Bearer ${key}` } : {}) };
+  const headers = {
+    ...(type ? { "Content-Type": type } : {}),
+    ...(key ? { Authorization: `Bearer ${key}` } : {}),
+    ...(deployment ? { "azureml-model-deployment": deployment } : {}),
+  };
   try {
     new Headers(headers);
   } catch { // said without the key, which stays secret

@@ -6,6 +6,9 @@ Environment variables:
   SCORING_KEY      (optional) key or token; sent as "Authorization: Bearer <key>"
   SCORING_TIMEOUT  (optional) seconds the call may take, retries
                    included, default 30
+  SCORING_DEPLOYMENT (optional) the deployment of an Azure ML online endpoint
+                   to call, whatever its traffic split; sent as
+                   "azureml-model-deployment: <name>"
   SCORING_INPUT_FILE (optional) a file (an image, say) to send as raw bytes with
                    "Content-Type: application/octet-stream" instead of the rows,
                    to a service that reads the raw request; its JSON answer is
@@ -98,6 +101,15 @@ def main():
         fail(f"SCORING_TIMEOUT must be 0 < seconds <= 86400, not {timeout_text!r}", 2)
 
     headers = {"Authorization": f"Bearer {key}"} if key else {}
+    deployment = os.environ.get("SCORING_DEPLOYMENT")
+    if deployment:  # an online endpoint routes the call to this deployment
+        if not re.fullmatch(r"[\x21-\x7e]+", deployment):
+            fail(
+                "SCORING_DEPLOYMENT must be a deployment name"
+                " (visible ASCII, no spaces or line breaks)",
+                2,
+            )
+        headers["azureml-model-deployment"] = deployment
     input_file = os.environ.get("SCORING_INPUT_FILE")
     field = os.environ.get("SCORING_INPUT_FIELD")
     if input_file:

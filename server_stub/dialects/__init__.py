@@ -7,6 +7,13 @@ every function in ``DIALECTS`` and knows nothing else of them; no dialect
 imports the application.  Adding a dialect is a module and a line here.
 """
 
-from . import azureml, classic_bes, classic_rrs, mlflow, modelarts
+from . import azureml, classic_bes, classic_rrs, mlflow, modelarts, oip
 
-DIALECTS = (azureml.register, modelarts.register, classic_rrs.register, classic_bes.register, mlflow.register)
+DIALECTS = (
+    azureml.register,
+    modelarts.register,
+    classic_rrs.register,
+    classic_bes.register,
+    oip.register,
+    mlflow.register,
+)

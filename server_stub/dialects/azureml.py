@@ -1,4 +1,5 @@
-"""Azure ML scoring: ``GET /``, ``POST /score``, ``GET /swagger.json``, also under ``/api/v1/service/{service}/``.
+"""Azure ML scoring: ``GET /``, ``POST /score``, ``GET /swagger.json``, also under ``/api/v1/service/{service}/``
+(a v1 web service) and ``/svc/{service}/`` (an online endpoint of its own, with deployments: aml_online.py).
 
 A service takes rows of numbers as JSON (the diabetes model), or, when its
 input mode says so, raw bytes or a multipart form upload (answered with
@@ -23,8 +24,10 @@ from ..forward import Gateway
 from ..inputs import content_type_problem, parse_json, read_body
 from ..state import DEFAULT_SERVICE, SERVICE_NAME, Stub
 from .aml_headers import with_headers
+from .aml_online import DEPLOYMENT, OnlineEndpoints
 
 AKS_PREFIX = "/api/v1/service/{service:" + SERVICE_NAME + "}"
+ONLINE_PREFIX = "/svc/{service:" + SERVICE_NAME + "}"  # an online endpoint per cell (aml_online.py)
 FILE_FIELD = "images"  # the ModelArts file input's field name
 EXAMPLE = '{"data": [[...], ...]}'
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")  # bodies Flask parses as a form
@@ -32,16 +35,20 @@ FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")  # bodies F
 
 def register(stub: Stub, router: web.UrlDispatcher) -> None:
     stub.claim_service_paths("/api/v1/service/")
-    routes = AzureML(stub)
+    stub.claim_service_paths("/svc/")  # a harness cell's own online endpoint
+    routes, online = AzureML(stub), OnlineEndpoints(stub)
+    online.register_admin(router)
     gateway = Gateway(stub, routes.authorize)  # a service with an upstream: the real server answers (forward.py)
     health, swagger = with_headers(routes.health, run_function=False), with_headers(routes.swagger)
-    score, options = with_headers(routes.score), with_headers(routes.options)
-    for prefix in ("", AKS_PREFIX):
-        router.add_get(prefix + "/", gateway.either(health))
-        router.add_get(prefix + "/score", gateway.either(score))
-        router.add_post(prefix + "/score", gateway.either(score))
+    score, options = with_headers(online.routed(routes.score, routes.authorize)), with_headers(routes.options)
+    relayed = online.routed(gateway.handler, routes.authorize)  # deployments are routed in front of it too
+    for prefix in ("", AKS_PREFIX, ONLINE_PREFIX):
+        if prefix != ONLINE_PREFIX:  # an online endpoint's front end does not expose the server's health route
+            router.add_get(prefix + "/", gateway.either(health))
+        for method in ("GET", "POST"):
+            router.add_route(method, prefix + "/score", gateway.either(score, upstream=relayed))
         for method in ("PUT", "PATCH", "DELETE"):  # only a real server behind the gateway has them
-            router.add_route(method, prefix + "/score", gateway.either(None))
+            router.add_route(method, prefix + "/score", gateway.either(None, upstream=relayed))
         router.add_route("OPTIONS", prefix + "/score", gateway.either(options))
         router.add_get(prefix + "/swagger.json", gateway.either(swagger))
     router.add_get(AKS_PREFIX, gateway.either(health))
@@ -78,7 +85,7 @@ class AzureML:
         version = request.query.get("version", "2")
         if version != "2":
             raise StubError(404, f"Swagger version [{version}] is not served by the stub. Supported versions: [2].")
-        base = f"/api/v1/service/{name}" if "service" in request.match_info else "/"
+        base = request.path.removesuffix("/swagger.json") or "/"
         return web.json_response(swagger.build(self.stub.model, name, base, self.stub.auth_of(name).mode))
 
     def authorize(self, request: web.Request, name: str) -> None:
@@ -104,7 +111,11 @@ class AzureML:
         except InputError as exc:
             raise StubError(400, str(exc)) from None
         start = time.perf_counter()
-        body = json.dumps(model.predict(rows)).encode()
+        predictions = model.predict(rows)
+        deployment = request.get(DEPLOYMENT)  # an online endpoint's deployment, standing in for its own model
+        if deployment is not None and deployment.scale != 1.0:
+            predictions = [p * deployment.scale for p in predictions]
+        body = json.dumps(predictions).encode()
         took = f"{(time.perf_counter() - start) * 1000:.3f}"
         return web.Response(body=body, content_type="application/json", headers={"x-ms-run-fn-exec-ms": took})
 

@@ -7,6 +7,9 @@
 //! * `SCORING_KEY` (optional): key or token, sent as `Authorization: Bearer <key>`
 //! * `SCORING_TIMEOUT` (optional): seconds the whole call may take, retries
 //!   included; default 30
+//! * `SCORING_DEPLOYMENT` (optional): the deployment of an Azure ML online
+//!   endpoint to call, whatever its traffic split; sent as
+//!   `azureml-model-deployment: <name>`
 //! * `SCORING_INPUT_FILE` (optional): a file (an image, say) to send as raw bytes
 //!   with `Content-Type: application/octet-stream` instead of the rows, to a
 //!   service that reads the raw request; its JSON answer is printed as it is
@@ -46,10 +49,23 @@ enum Payload {
 fn main() {
     let uri = uri("set SCORING_URI to the scoring URI of your web service");
     let timeout = seconds("SCORING_TIMEOUT", "30");
-    let key = setting("SCORING_KEY");
+    let mut headers = Vec::new();
+    if let Some(key) = setting("SCORING_KEY") {
+        headers.push(("Authorization", format!("Bearer {key}")));
+    }
+    if let Some(deployment) = setting("SCORING_DEPLOYMENT") {
+        // An online endpoint sends the call to this deployment, whatever its traffic split.
+        if !deployment.bytes().all(|b| b.is_ascii_graphic()) {
+            fail(
+                2,
+                "SCORING_DEPLOYMENT must be a deployment name (visible ASCII, no spaces or line breaks)",
+            );
+        }
+        headers.push(("azureml-model-deployment", deployment));
+    }
     let payload = payload();
 
-    let answer = call(&uri, key.as_deref(), &payload, timeout).unwrap_or_else(|e| fail(1, e));
+    let answer = call(&uri, &headers, &payload, timeout).unwrap_or_else(|e| fail(1, e));
     // The rows' answer must be one prediction per row; a file's answer may be any JSON.
     let checked = match payload {
         Payload::Json(_) => serde_json::from_slice::<Vec<f64>>(&answer).map(drop),
@@ -96,7 +112,7 @@ fn payload() -> Payload {
 /// transient failures; the timeout covers every attempt and wait.
 fn call(
     uri: &str,
-    key: Option<&str>,
+    headers: &[(&str, String)],
     payload: &Payload,
     timeout: Duration,
 ) -> Result<Vec<u8>, String> {
@@ -113,7 +129,7 @@ fn call(
     loop {
         attempt += 1;
         let left = deadline.saturating_duration_since(Instant::now());
-        let (error, retry_after) = match send(&agent, uri, key, payload, left).and_then(read) {
+        let (error, retry_after) = match send(&agent, uri, headers, payload, left).and_then(read) {
             Err(Error::Timeout(_)) => {
                 return Err(format!("no response from {uri} within {} s", timeout.as_secs_f64()));
             }
@@ -150,17 +166,17 @@ fn transient(error: &Error) -> bool {
     }
 }
 
-/// Sends one request, with what is left of the timeout.
+/// Sends one request, with the headers and what is left of the timeout.
 fn send(
     agent: &Agent,
     uri: &str,
-    key: Option<&str>,
+    headers: &[(&str, String)],
     payload: &Payload,
     left: Duration,
 ) -> Result<Response<Body>, Error> {
     let mut request = agent.post(uri).config().timeout_global(Some(left)).build();
-    if let Some(key) = key {
-        request = request.header("Authorization", format!("Bearer {key}"));
+    for (name, value) in headers {
+        request = request.header(*name, value);
     }
     match payload {
         Payload::Json(body) => request.content_type("application/json").send(body),

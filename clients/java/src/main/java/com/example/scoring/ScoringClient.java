@@ -37,6 +37,9 @@ import javax.net.ssl.SSLHandshakeException;
  *   SCORING_KEY      (optional) key or token; sent as "Authorization: Bearer &lt;key&gt;"
  *   SCORING_TIMEOUT  (optional) seconds to wait for the whole call, retries
  *                    included, default 30
+ *   SCORING_DEPLOYMENT (optional) the deployment of an Azure ML online endpoint
+ *                    to call, whatever its traffic split; sent as
+ *                    "azureml-model-deployment: &lt;name&gt;"
  *   SCORING_INPUT_FILE (optional) a file (an image, say) to send as raw bytes with
  *                    "Content-Type: application/octet-stream" instead of the rows,
  *                    to a service that reads the raw request; its JSON answer is
@@ -115,6 +118,14 @@ public final class ScoringClient {
             } catch (IllegalArgumentException e) {
                 return fail(2, "SCORING_KEY has characters that cannot be sent in an HTTP header");
             }
+        }
+        String deployment = System.getenv().getOrDefault("SCORING_DEPLOYMENT", "");
+        if (!deployment.isEmpty()) { // an online endpoint sends the call to this deployment, whatever its split
+            if (!deployment.matches("[\\x21-\\x7E]+")) {
+                return fail(2, "SCORING_DEPLOYMENT must be a deployment name"
+                        + " (visible ASCII, no spaces or line breaks)");
+            }
+            request.header("azureml-model-deployment", deployment);
         }
         String timeout = System.getenv().getOrDefault("SCORING_TIMEOUT", "");
         timeout = timeout.isEmpty() ? "30" : timeout;
