@@ -257,7 +257,8 @@ def check_stderr(expect: Expect, run: RunResult, answer: dict | None) -> list[Ch
         else:
             message = message_of(answer)
             needed = [str(answer["status"])] + ([message] if message else [])
-            missing = [n for n in needed if n not in stderr]
+            flat = " ".join(stderr.split())  # a message of several lines is one line on stderr, blanks joined
+            missing = [n for n in needed if " ".join(n.split()) not in flat]
             why = f"missing: {', '.join(repr(m) for m in missing)}" if missing else ""
             want = " and ".join(repr(n) for n in needed)
             checks.append(Check("stderr names the answer", not missing, want, clip(stderr), why))

@@ -16,6 +16,13 @@ fidelity check prints the real server's kernel and measures what is left):
   the 1-3 rows left over take SSE lanes of separate multiply and add.  The
   left-over features are added last: ``y + fma(x0, w0, x1 * w1)`` for two,
   ``y + fma(x2, w2, fma(x0, w0, x1 * w1))`` for three, ``fma(x0, w0, y)`` for one.
+
+A pandas DataFrame's values are column-major (MLflow's pyfunc hands scikit-learn a frame), and numpy hands
+those to ``dgemv_n`` (``kernel/x86_64/dgemv_n_4.c``, ``dgemv_n_microk_skylakex-4.c``): rows in groups of 4
+add ``a0*x0 + a1*x1 + a2*x2 + a3*x3`` per block of 4 features (GCC fuses it as ``fma(a3, x3, fma(a2, x2,
+fma(a0, x0, a1*x1)))``), then a block of 2, to ``y`` in turn; the 1-3 rows left over are summed one feature
+at a time (``fma``), except in a matrix of 2 or 3 rows, summed two features at a time.  Measured equal, row
+for row, to numpy 2.4 on 1 to 13 rows of 10 features.
 """
 
 from __future__ import annotations
@@ -101,6 +108,40 @@ def gemv_t(rows: list[list[float]], w: list[float]) -> list[float]:
             y = 0.0 + _lanes2x2(x, w, k)
         out.append(_left_over(y, x, w, k))
     return out
+
+
+def _fused(x: list[float], w: list[float], j: int, count: int) -> float:
+    s = fma(x[j], w[j], x[j + 1] * w[j + 1])
+    for i in range(j + 2, j + count):
+        s = fma(x[i], w[i], s)
+    return s
+
+
+def _blocks(x: list[float], w: list[float], k: int) -> float:
+    y = 0.0
+    for j in range(0, k, 4):
+        y = y + _fused(x, w, j, 4)
+    if len(w) - k >= 2:
+        y = y + _fused(x, w, k, 2)
+    return fma(x[-1], w[-1], y) if (len(w) - k) % 2 else y
+
+
+def _pairs(x: list[float], w: list[float], k: int) -> float:
+    t = 0.0
+    for j in range(0, k, 2):
+        t = t + _fused(x, w, j, 2)
+    for i in range(k, len(w)):
+        t = fma(x[i], w[i], t)
+    return t
+
+
+def gemv_n(rows: list[list[float]], w: list[float]) -> list[float]:
+    """``rows @ w`` for rows stored column-major (a DataFrame's values), as numpy with OpenBLAS computes it."""
+    k, m = len(w) - len(w) % 4, len(rows)
+    blocked = m - m % 4
+    if m == 1:
+        return [ddot(rows[0], w)]
+    return [_blocks(x, w, k) if j < blocked else _pairs(x, w, k) if m < 4 else ddot(x, w) for j, x in enumerate(rows)]
 
 
 def matvec(rows: list[list[float]], w: list[float]) -> list[float]:

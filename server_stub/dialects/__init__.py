@@ -7,7 +7,7 @@ every function in ``DIALECTS`` and knows nothing else of them; no dialect
 imports the application.  Adding a dialect is a module and a line here.
 """
 
-from . import azureml, classic_bes, classic_rrs, modelarts, oip, tfserving
+from . import azureml, classic_bes, classic_rrs, mlflow, modelarts, oip, tfserving
 
 DIALECTS = (
     azureml.register,
@@ -16,4 +16,5 @@ DIALECTS = (
     classic_bes.register,
     oip.register,
     tfserving.register,
+    mlflow.register,
 )

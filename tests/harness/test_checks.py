@@ -277,3 +277,13 @@ def _answered(upstream=None, fault=False, status=200):
 def test_a_real_server_cell_must_have_been_answered_by_the_real_server(entries, ok, why):
     check = checks.check_upstream(entries, "real 1.0")
     assert (check.ok, check.detail) == (ok, why)
+
+
+def test_a_message_of_several_lines_is_named_by_one_line_with_its_blanks_joined():
+    message = "Failed to predict data '   age  ...\n0  0.019913'. \nError: Model is missing inputs ['sepal_length']."
+    entries = [entry(status=400, response_body=json.dumps({"error_code": "BAD_REQUEST", "message": message}))]
+    expect = {"exit_code": "nonzero", "stderr": {"one_line": True, "mentions_response": True}}
+    joined = "error: HTTP 400 Bad Request: " + " ".join(message.split()) + "\n"
+    assert all(c.ok for c in check_run(expect, RunResult(1, "", joined, 0.1), entries, 10))
+    cut = "error: HTTP 400 Bad Request: Failed to predict data ' age ...\n"
+    assert failing(check_run(expect, RunResult(1, "", cut, 0.1), entries, 10))["stderr names the answer"]

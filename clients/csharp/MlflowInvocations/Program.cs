@@ -1,0 +1,230 @@
+// Calls an MLflow model's scoring server (mlflow models serve) or a Databricks Model Serving
+// endpoint and prints the predictions.
+//
+// Environment variables:
+//   SCORING_URI      (required) the invocations URL, for example http://127.0.0.1:5000/invocations
+//                    or https://<workspace>/serving-endpoints/<name>/invocations
+//   SCORING_KEY      (optional) a token (Databricks: a personal access token or an OAuth token);
+//                    sent as "Authorization: Bearer <token>"
+//   SCORING_TIMEOUT  (optional) seconds to wait for the whole call, retries
+//                    included, default 30
+//
+// Sends POST with exactly "Content-Type: application/json" and two rows of the diabetes
+// example as a pandas "split" frame, with the column names of the model's signature:
+//   {"dataframe_split": {"columns": ["age", ...], "data": [[...], [...]]}}
+// and prints the "predictions" of the answer {"predictions": [...]} as one line of JSON.
+//
+// Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
+// are retried up to 3 times, after the Retry-After the service asks for (at
+// most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 401 or a TLS
+// certificate that fails verification, are not.
+//
+// Exit status: 0 success, 1 the call failed, 2 bad configuration.
+using System;
+using System.Globalization;
+using System.Linq;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Security.Authentication;
+using System.Text;
+using System.Text.RegularExpressions;
+using System.Threading;
+using System.Threading.Tasks;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+
+namespace MlflowInvocations
+{
+    // A call that got an answer, but not a usable one; the message is one line for the user.
+    internal class ScoringException : Exception
+    {
+        public ScoringException(string message) : base(message) { }
+    }
+
+    internal static class Program
+    {
+        // The frame: ten features of the diabetes example, named as the model's signature names them;
+        // two rows, so two predictions.
+        private static readonly string[] Columns = { "age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6" };
+
+        private static readonly double[][] Rows =
+        {
+            new[]
+            {
+                0.0199132141783263, 0.0506801187398187, 0.104808689473925, 0.0700725447072635, -0.0359677812752396,
+                -0.0266789028311707, -0.0249926566315915, -0.00259226199818282, 0.00371173823343597, 0.0403433716478807,
+            },
+            new[]
+            {
+                -0.0127796318808497, -0.044641636506989, 0.0606183944448076, 0.0528581912385822, 0.0479653430750293,
+                0.0293746718291555, -0.0176293810234174, 0.0343088588777263, 0.0702112981933102, 0.00720651632920303,
+            },
+        };
+
+        private const int Attempts = 4; // one call and up to three retries
+
+        // The answers of a service that is busy or restarting.
+        private static readonly int[] RetryStatus = { 429, 502, 503, 504 };
+
+        // Predictions are printed as received: date-like strings stay strings.
+        private static readonly JsonSerializerSettings AsReceived =
+            new JsonSerializerSettings { DateParseHandling = DateParseHandling.None };
+
+        // A synchronous Main that waits for the async code also builds with Mono's mcs (C# 7).
+        // Environment.Exit, rather than returning the status, because Mono sometimes hangs on
+        // the way out after an HttpClient call.
+        private static void Main() => Environment.Exit(RunAsync().GetAwaiter().GetResult());
+
+        private static async Task<int> RunAsync()
+        {
+            string uriText = Environment.GetEnvironmentVariable("SCORING_URI");
+            if (string.IsNullOrEmpty(uriText))
+                return Fail(2, "set SCORING_URI to the invocations URL of your model");
+            Uri uri;
+            if (!Uri.TryCreate(uriText, UriKind.Absolute, out uri)
+                || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                return Fail(2, $"SCORING_URI must be an http:// or https:// URL, not \"{uriText}\"");
+            string key = Environment.GetEnvironmentVariable("SCORING_KEY");
+            if (key != null && key.Any(char.IsControl))
+                return Fail(2, "SCORING_KEY must be one line without control characters");
+            string timeoutText = Environment.GetEnvironmentVariable("SCORING_TIMEOUT");
+            if (string.IsNullOrEmpty(timeoutText))
+                timeoutText = "30";
+            double seconds;
+            if (!double.TryParse(timeoutText, NumberStyles.Float, CultureInfo.InvariantCulture, out seconds)
+                || !(seconds > 0 && seconds <= 86400)) // also rejects NaN
+                return Fail(2, $"SCORING_TIMEOUT must be 0 < seconds <= 86400, not \"{timeoutText}\"");
+
+            // One of MLflow's input forms: a pandas "split" frame.
+            var input = new { dataframe_split = new { columns = Columns, data = Rows } };
+            byte[] json = Encoding.UTF8.GetBytes(JsonConvert.SerializeObject(input));
+
+            // One deadline for every attempt: connecting, sending, reading the whole response
+            // and waiting between attempts. Redirects are not followed: a redirected POST
+            // would be resent as a GET.
+            var handler = new HttpClientHandler { AllowAutoRedirect = false };
+            var timeout = TimeSpan.FromTicks(Math.Max(1, (long)(seconds * TimeSpan.TicksPerSecond)));
+            using (var deadline = new CancellationTokenSource(timeout))
+            using (var client = new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan })
+            {
+                try
+                {
+                    string body = await CallAsync(client, uri, key, json, DateTime.UtcNow + timeout, deadline.Token);
+                    Console.WriteLine(Predictions(uri, body).ToString(Formatting.None));
+                    return 0;
+                }
+                catch (OperationCanceledException)
+                {
+                    return Fail(1, $"no response from {uriText} within {timeoutText} s");
+                }
+                catch (HttpRequestException e)
+                {
+                    return Fail(1, $"cannot reach {uriText}: {e.GetBaseException().Message}");
+                }
+                catch (ScoringException e)
+                {
+                    return Fail(1, e.Message);
+                }
+            }
+        }
+
+        // POSTs the JSON and returns the service's successful answer, retrying transient
+        // failures until the deadline.
+        private static async Task<string> CallAsync(
+            HttpClient client, Uri uri, string key, byte[] json, DateTime endsAt, CancellationToken deadline)
+        {
+            for (int attempt = 1; ; attempt++)
+            {
+                // A new request for every attempt: sending one may dispose of its content.
+                var request = new HttpRequestMessage(HttpMethod.Post, uri);
+                request.Content = new ByteArrayContent(json);
+                // Exactly "application/json": StringContent would add "; charset=utf-8".
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                if (!string.IsNullOrEmpty(key))
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+
+                Exception failure;
+                TimeSpan wait = TimeSpan.FromMilliseconds(500 << (attempt - 1)); // 0.5, 1, 2 s
+                try
+                {
+                    using (HttpResponseMessage response = await client.SendAsync(request, deadline))
+                    {
+                        string body = await response.Content.ReadAsStringAsync();
+                        int status = (int)response.StatusCode;
+                        if (response.IsSuccessStatusCode)
+                            return body;
+                        failure = new ScoringException($"HTTP {status} {response.ReasonPhrase}{Detail(body)}");
+                        if (!RetryStatus.Contains(status))
+                            throw failure;
+                        // Retry-After in seconds, at most 10 s, replaces the backoff.
+                        TimeSpan? retryAfter = response.Headers.RetryAfter?.Delta;
+                        if (retryAfter.HasValue && retryAfter.Value >= TimeSpan.Zero)
+                            wait = TimeSpan.FromSeconds(Math.Min(retryAfter.Value.TotalSeconds, 10));
+                    }
+                }
+                // A certificate that fails verification fails again on every retry: report it at once.
+                catch (HttpRequestException e) when (!deadline.IsCancellationRequested && !IsTlsFailure(e))
+                {
+                    failure = e; // refused, reset: worth another try
+                }
+                if (attempt == Attempts || DateTime.UtcNow + wait >= endsAt)
+                    throw failure;
+                await Task.Delay(wait, deadline);
+            }
+        }
+
+        // The "predictions" of the answer {"predictions": [...]}; anything else is a ScoringException.
+        private static JToken Predictions(Uri uri, string body)
+        {
+            string problem = "no \"predictions\" array in the answer";
+            try
+            {
+                JToken predictions = JsonConvert.DeserializeObject<JToken>(body, AsReceived)?.SelectToken("predictions");
+                if (predictions != null && predictions.Type == JTokenType.Array)
+                    return predictions;
+            }
+            catch (JsonException e)
+            {
+                problem = e.Message;
+            }
+            throw new ScoringException($"unexpected response from {uri.OriginalString}: {problem}");
+        }
+
+        // ": " and the "message" of an MLflow or Databricks error body, else the body text (MLflow
+        // answers a Content-Type it refuses in plain text), on one line; "" for an empty body.
+        private static string Detail(string body)
+        {
+            string text = body;
+            try
+            {
+                // {"error_code": "BAD_REQUEST", "message": "..."}
+                JToken message = JsonConvert.DeserializeObject<JToken>(body, AsReceived)?.SelectToken("message");
+                if (message != null && message.Type == JTokenType.String && ((string)message).Trim().Length > 0)
+                    text = (string)message;
+            }
+            catch (JsonException)
+            {
+                // not JSON: use the body text
+            }
+            text = string.Join(" ", text.Split((char[])null, StringSplitOptions.RemoveEmptyEntries));
+            return text.Length == 0 ? "" : ": " + text;
+        }
+
+        // A failed TLS handshake (an untrusted or invalid certificate, say): .NET and Mono both
+        // report it as an AuthenticationException among the inner exceptions.
+        private static bool IsTlsFailure(Exception e)
+        {
+            for (; e != null; e = e.InnerException)
+                if (e is AuthenticationException)
+                    return true;
+            return false;
+        }
+
+        // The message on one line: Mono's can hold newlines (a TLS error adds "  at ./external/...").
+        private static int Fail(int status, string message)
+        {
+            Console.Error.WriteLine("error: " + Regex.Replace(message.Trim(), @"\s*\n\s*", " "));
+            return status;
+        }
+    }
+}

@@ -1,0 +1,225 @@
+// Command mlflow-invocations calls an MLflow model's scoring server (mlflow
+// models serve) or a Databricks Model Serving endpoint and prints the
+// predictions.
+//
+// Environment variables:
+//
+//	SCORING_URI      (required) the invocations URL, for example
+//	                 http://127.0.0.1:5000/invocations or
+//	                 https://<workspace>/serving-endpoints/<name>/invocations
+//	SCORING_KEY      (optional) a token (Databricks: a personal access token or an
+//	                 OAuth token); sent as "Authorization: Bearer <token>"
+//	SCORING_TIMEOUT  (optional) seconds to wait for the whole call, retries
+//	                 included, default 30
+//
+// It POSTs two rows of the diabetes example data as a pandas "split" frame,
+// with the column names of the model's signature and exactly
+// "Content-Type: application/json":
+//
+//	{"dataframe_split": {"columns": ["age", ...], "data": [[...], [...]]}}
+//
+// and prints the "predictions" of the answer {"predictions": [...]} on one
+// line, the numbers as the service wrote them.
+//
+// Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
+// are retried up to 3 times, after the Retry-After the service asks for (at
+// most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400 or 401 or a
+// server certificate that fails verification, are not.
+//
+// Exit status: 0 success, 1 the call failed, 2 bad configuration.
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// request is the body of a call: a pandas "split" frame (column names, then one row of values per record).
+type request struct {
+	DataframeSplit frame `json:"dataframe_split"`
+}
+
+type frame struct {
+	Columns []string    `json:"columns"`
+	Data    [][]float64 `json:"data"`
+}
+
+// The diabetes example: ten features per row, two rows, so two predictions come back.
+var diabetes = frame{
+	Columns: []string{"age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"},
+	Data: [][]float64{
+		{0.0199132141783263, 0.0506801187398187, 0.104808689473925, 0.0700725447072635, -0.0359677812752396,
+			-0.0266789028311707, -0.0249926566315915, -0.00259226199818282, 0.00371173823343597, 0.0403433716478807},
+		{-0.0127796318808497, -0.044641636506989, 0.0606183944448076, 0.0528581912385822, 0.0479653430750293,
+			0.0293746718291555, -0.0176293810234174, 0.0343088588777263, 0.0702112981933102, 0.00720651632920303},
+	},
+}
+
+const attempts = 4 // one call and up to three retries
+
+// retryStatus are the answers of a service that is busy or restarting.
+var retryStatus = map[int]bool{429: true, 502: true, 503: true, 504: true}
+
+// client does not follow redirects: a redirected POST would be resent as a GET.
+var client = &http.Client{
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
+func main() {
+	uri := os.Getenv("SCORING_URI")
+	if uri == "" {
+		exit(2, "set SCORING_URI to the invocations URL of your model")
+	}
+	if u, err := url.Parse(uri); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		exit(2, "SCORING_URI must be an http:// or https:// URL, not %q", uri)
+	}
+	timeoutText := os.Getenv("SCORING_TIMEOUT")
+	if timeoutText == "" {
+		timeoutText = "30"
+	}
+	seconds, err := strconv.ParseFloat(timeoutText, 64)
+	if err != nil || !(seconds > 0 && seconds <= 86400) { // also rejects NaN
+		exit(2, "SCORING_TIMEOUT must be 0 < seconds <= 86400, not %q", timeoutText)
+	}
+	timeout := time.Duration(seconds * float64(time.Second))
+
+	body, err := json.Marshal(request{DataframeSplit: diabetes})
+	if err != nil {
+		exit(1, "%v", err)
+	}
+	answer, err := call(uri, os.Getenv("SCORING_KEY"), body, timeout)
+	if err != nil {
+		exit(1, "%v", err)
+	}
+	// Print the predictions as received (json.RawMessage keeps the numbers' text), on one line.
+	var parsed struct {
+		Predictions json.RawMessage `json:"predictions"`
+	}
+	var line bytes.Buffer
+	if err := json.Unmarshal(answer, &parsed); err != nil || parsed.Predictions == nil {
+		exit(1, "unexpected response from %s: no predictions in %.200q", uri, answer)
+	}
+	if err := json.Compact(&line, parsed.Predictions); err != nil {
+		exit(1, "unexpected response from %s: %v", uri, err)
+	}
+	line.WriteByte('\n')
+	if _, err := line.WriteTo(os.Stdout); err != nil {
+		exit(1, "%v", err)
+	}
+}
+
+// call POSTs the JSON body to the service and returns its successful answer,
+// retrying transient failures until the deadline.
+func call(uri, key string, body []byte, timeout time.Duration) ([]byte, error) {
+	// The deadline covers every attempt: connecting, sending, reading and waiting.
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	for attempt := 1; ; attempt++ {
+		resp, respBody, err := post(ctx, uri, key, body)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("no response from %s within %g s", uri, timeout.Seconds())
+		}
+		switch {
+		case badCertificate(err): // fails verification again on every try: not retried
+			return nil, fmt.Errorf("cannot reach %s: %v", uri, err)
+		case err != nil: // refused, reset: worth another try
+			err = fmt.Errorf("cannot reach %s: %v", uri, err)
+		case retryStatus[resp.StatusCode]:
+			err = fmt.Errorf("HTTP %s%s", resp.Status, detail(respBody))
+		case resp.StatusCode < 200 || resp.StatusCode > 299:
+			return nil, fmt.Errorf("HTTP %s%s", resp.Status, detail(respBody))
+		default:
+			return respBody, nil
+		}
+		wait := retryDelay(attempt, resp)
+		if deadline, _ := ctx.Deadline(); attempt == attempts || time.Until(deadline) <= wait {
+			return nil, err
+		}
+		time.Sleep(wait)
+	}
+}
+
+// post sends one request and reads the whole answer.
+func post(ctx context.Context, uri, key string, body []byte) (*http.Response, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, uri, bytes.NewReader(body))
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			err = urlErr.Err // drop the `Post "<uri>":` prefix
+		}
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	respBody, err := io.ReadAll(resp.Body)
+	return resp, respBody, err
+}
+
+// retryDelay is the Retry-After the service asked for (at most 10 s), else 0.5, 1, 2 s.
+func retryDelay(attempt int, resp *http.Response) time.Duration {
+	if resp != nil {
+		if s, err := strconv.ParseFloat(resp.Header.Get("Retry-After"), 64); err == nil && s >= 0 {
+			if s > 10 {
+				s = 10
+			}
+			return time.Duration(s * float64(time.Second))
+		}
+	}
+	return time.Duration(500<<(attempt-1)) * time.Millisecond
+}
+
+// detail returns ": " and the "message" of an MLflow or Databricks error body
+// (error_code is a string for MLflow, a number for Databricks: not read), else
+// the body text (MLflow answers a Content-Type it refuses in plain text), on
+// one line; or "" for an empty body.
+func detail(body []byte) string {
+	var e struct {
+		Message string `json:"message"`
+	}
+	text := string(body)
+	if json.Unmarshal(body, &e) == nil && e.Message != "" {
+		text = e.Message
+	}
+	if text = strings.Join(strings.Fields(text), " "); text == "" {
+		return ""
+	}
+	return ": " + text
+}
+
+// badCertificate tells whether err is the server's certificate failing
+// verification (untrusted CA, wrong host name, expired...). Go 1.20 and later
+// wrap these in *tls.CertificateVerificationError, which errors.As sees through.
+func badCertificate(err error) bool {
+	var unknownCA x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	return errors.As(err, &unknownCA) || errors.As(err, &hostname) || errors.As(err, &invalid)
+}
+
+// newlines matches a line break and the blanks around it.
+var newlines = regexp.MustCompile(`\s*\n\s*`)
+
+// exit prints the message on one line of standard error and exits with code.
+func exit(code int, format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "error: %s\n", newlines.ReplaceAllString(fmt.Sprintf(format, args...), " "))
+	os.Exit(code)
+}

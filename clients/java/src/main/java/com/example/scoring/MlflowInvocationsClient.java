@@ -1,0 +1,262 @@
+package com.example.scoring;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.channels.UnresolvedAddressException;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLHandshakeException;
+
+/**
+ * Calls an MLflow model's scoring server ({@code mlflow models serve}) or a Databricks Model Serving
+ * endpoint and prints the predictions.
+ *
+ * <p>Environment variables:
+ * <pre>
+ *   SCORING_URI      (required) the invocations URL, for example http://127.0.0.1:5000/invocations
+ *                    or https://&lt;workspace&gt;/serving-endpoints/&lt;name&gt;/invocations
+ *   SCORING_KEY      (optional) a token (Databricks: a personal access token or an OAuth token);
+ *                    sent as "Authorization: Bearer &lt;token&gt;"
+ *   SCORING_TIMEOUT  (optional) seconds to wait for the whole call, retries
+ *                    included, default 30
+ * </pre>
+ * Sends {@code POST} with exactly {@code Content-Type: application/json} and two rows of the
+ * diabetes example data as a pandas "split" frame, with the column names of the model's signature:
+ * <pre>
+ *   {"dataframe_split": {"columns": ["age", ...], "data": [[...], [...]]}}
+ * </pre>
+ * and prints the "predictions" of the answer {"predictions": [...]} as one line of JSON.
+ *
+ * <p>Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
+ * are retried up to 3 times, after the Retry-After the service asks for (at
+ * most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 401
+ * or a TLS certificate that fails verification, are not.
+ *
+ * Exit status: 0 success, 1 the call failed, 2 bad configuration.
+ */
+public final class MlflowInvocationsClient {
+    /** The columns of the diabetes example data, as the model's signature names them. */
+    private static final List<String> COLUMNS = List.of("age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6");
+
+    /** Two rows of ten features each, so the service returns two predictions. */
+    private static final double[][] ROWS = {
+        {0.0199132141783263, 0.0506801187398187, 0.104808689473925, 0.0700725447072635, -0.0359677812752396,
+         -0.0266789028311707, -0.0249926566315915, -0.00259226199818282, 0.00371173823343597, 0.0403433716478807},
+        {-0.0127796318808497, -0.044641636506989, 0.0606183944448076, 0.0528581912385822, 0.0479653430750293,
+         0.0293746718291555, -0.0176293810234174, 0.0343088588777263, 0.0702112981933102, 0.00720651632920303},
+    };
+
+    /** The body the service expects: one of its input forms, here a pandas "split" frame. */
+    record InvocationsRequest(Frame dataframeSplit) {}
+
+    /** A frame: its column names and rows. */
+    record Frame(List<String> columns, double[][] data) {}
+
+    /** Writes the records' fields as the service spells them: dataframe_split, columns, data. */
+    private static final JsonMapper MAPPER = JsonMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
+    // HTTP/1.1 avoids the h2c upgrade headers some servers reject. Redirects are not followed.
+    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    /** java.net.http does not expose the reason phrase the server sent, so name the common ones. */
+    private static final Map<Integer, String> REASONS = Map.of(400, "Bad Request", 401, "Unauthorized",
+            403, "Forbidden", 404, "Not Found", 408, "Request Timeout", 429, "Too Many Requests",
+            500, "Internal Server Error", 502, "Bad Gateway", 503, "Service Unavailable", 504, "Gateway Timeout");
+
+    /** One call and up to three retries. */
+    private static final int ATTEMPTS = 4;
+
+    /** The answers of a service that is busy or restarting. */
+    private static final Set<Integer> RETRY_STATUS = Set.of(429, 502, 503, 504);
+
+    /** A call that got an answer, but not a good one; the message is one line for the user. */
+    static final class ServiceException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        ServiceException(String message) {
+            super(message);
+        }
+    }
+
+    public static void main(String[] args) throws IOException, InterruptedException {
+        System.exit(run());
+    }
+
+    static int run() throws IOException, InterruptedException {
+        String uri = System.getenv("SCORING_URI");
+        if (uri == null || uri.isEmpty()) {
+            return fail(2, "set SCORING_URI to the invocations URL of your model");
+        }
+        HttpRequest.Builder request;
+        try {
+            request = HttpRequest.newBuilder(URI.create(uri)); // accepts only http(s) URIs with a host
+        } catch (IllegalArgumentException e) {
+            return fail(2, "SCORING_URI must be an http:// or https:// URL, not \"" + uri + "\"");
+        }
+        String key = System.getenv("SCORING_KEY");
+        if (key != null && !key.isEmpty()) {
+            try {
+                request.header("Authorization", "Bearer " + key);
+            } catch (IllegalArgumentException e) {
+                return fail(2, "SCORING_KEY has characters that cannot be sent in an HTTP header");
+            }
+        }
+        String timeout = System.getenv().getOrDefault("SCORING_TIMEOUT", "");
+        timeout = timeout.isEmpty() ? "30" : timeout;
+        double seconds;
+        try {
+            seconds = Double.parseDouble(timeout);
+        } catch (NumberFormatException e) {
+            seconds = 0;
+        }
+        if (!(seconds > 0 && seconds <= 86400)) { // also rejects NaN
+            return fail(2, "SCORING_TIMEOUT must be 0 < seconds <= 86400, not \"" + timeout + "\"");
+        }
+
+        var body = new InvocationsRequest(new Frame(COLUMNS, ROWS));
+        request.header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(MAPPER.writeValueAsString(body)));
+
+        try {
+            HttpResponse<String> response = send(request.build(), System.nanoTime() + (long) (seconds * 1e9));
+            JsonNode answer;
+            try {
+                answer = MAPPER.readTree(response.body());
+            } catch (JsonProcessingException e) {
+                return fail(1, "unexpected response from " + uri + ": " + e.getOriginalMessage());
+            }
+            JsonNode predictions = answer.path("predictions"); // {"predictions": [...]}
+            if (!predictions.isArray()) {
+                return fail(1, "unexpected response from " + uri + ": no \"predictions\" array");
+            }
+            // On one line; each number as the shortest text that reads back as the same double (JDK 19+).
+            System.out.println(MAPPER.writeValueAsString(predictions));
+            return 0;
+        } catch (TimeoutException e) {
+            return fail(1, "no response from " + uri + " within " + timeout + " s");
+        } catch (IOException e) {
+            return fail(1, "cannot reach " + uri + ": " + reason(e));
+        } catch (ServiceException e) {
+            return fail(1, e.getMessage());
+        }
+    }
+
+    /** Sends the request until a 2xx answer, retrying transient failures, all before {@code deadline} (nanoTime). */
+    static HttpResponse<String> send(HttpRequest request, long deadline)
+            throws IOException, InterruptedException, TimeoutException, ServiceException {
+        for (int attempt = 1; ; attempt++) {
+            HttpResponse<String> response = null;
+            Exception failure;
+            // Waiting on the future bounds the whole exchange (HttpRequest.timeout() stops at the headers).
+            CompletableFuture<HttpResponse<String>> call =
+                    CLIENT.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+            try {
+                response = call.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                int status = response.statusCode();
+                if (status >= 200 && status <= 299) {
+                    return response;
+                } else if (!RETRY_STATUS.contains(status)) {
+                    throw new ServiceException(httpError(response));
+                }
+                failure = new ServiceException(httpError(response));
+            } catch (ExecutionException e) { // refused, reset: worth another try
+                failure = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            } finally {
+                call.cancel(true);
+            }
+            long wait = retryDelayNanos(attempt, response);
+            // A certificate that fails verification fails the same way every time: not worth a retry.
+            if (attempt == ATTEMPTS || handshakeFailed(failure) || System.nanoTime() + wait >= deadline) {
+                if (failure instanceof IOException io) {
+                    throw io;
+                }
+                throw (ServiceException) failure;
+            }
+            TimeUnit.NANOSECONDS.sleep(wait);
+        }
+    }
+
+    /** The Retry-After the service asked for (at most 10 s), else 0.5, 1, then 2 s. */
+    private static long retryDelayNanos(int attempt, HttpResponse<String> response) {
+        if (response != null) {
+            try {
+                double seconds = Double.parseDouble(response.headers().firstValue("Retry-After").orElse(""));
+                if (seconds >= 0) {
+                    return (long) (Math.min(seconds, 10) * 1e9);
+                }
+            } catch (NumberFormatException e) {
+                // absent, or an HTTP date: back off instead
+            }
+        }
+        return TimeUnit.MILLISECONDS.toNanos(500L << (attempt - 1));
+    }
+
+    /** "HTTP 400 Bad Request: message" for a response that is not a success. */
+    private static String httpError(HttpResponse<String> response) {
+        int status = response.statusCode();
+        String detail = detail(response.body());
+        return ("HTTP " + status + " " + REASONS.getOrDefault(status, "")).strip()
+                + (detail.isEmpty() ? "" : ": " + detail);
+    }
+
+    /**
+     * The "message" of an MLflow or Databricks error body, else the body text (MLflow answers a Content-Type it
+     * refuses in plain text), on one line.
+     */
+    private static String detail(String body) {
+        String text = body;
+        try {
+            // {"error_code": "BAD_REQUEST", "message": "..."}
+            JsonNode message = MAPPER.readTree(body).path("message");
+            if (message.isTextual() && !message.asText().isBlank()) {
+                text = message.asText();
+            }
+        } catch (JsonProcessingException e) {
+            // not JSON: use the body text
+        }
+        return text.strip().replaceAll("\\s+", " ");
+    }
+
+    /** A short reason for a failed connection; Java 17 often gives no message. */
+    private static String reason(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof UnresolvedAddressException) {
+                return "unknown host";
+            } else if (t.getMessage() != null) {
+                return t.getMessage();
+            }
+        }
+        return "connection failed";
+    }
+
+    /** Whether the failure is a failed TLS handshake, such as a certificate that is not trusted. */
+    private static boolean handshakeFailed(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SSLHandshakeException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int fail(int status, String message) {
+        System.err.println("error: " + message.strip().replaceAll("\\s*\\R\\s*", " ")); // always one line
+        return status;
+    }
+}

@@ -1,0 +1,176 @@
+// @ts-check
+/**
+ * Call an MLflow scoring server (mlflow models serve) or a Databricks Model Serving
+ * endpoint and print the predictions.
+ *
+ * Environment variables:
+ *   SCORING_URI      (required) the invocations URL, for example
+ *                    http://127.0.0.1:5000/invocations or
+ *                    https://<workspace>/serving-endpoints/<name>/invocations
+ *   SCORING_KEY      (optional) a token (Databricks: a personal access token or
+ *                    an OAuth token); sent as "Authorization: Bearer <token>"
+ *   SCORING_TIMEOUT  (optional) seconds the whole call may take, retries
+ *                    included, default 30
+ *
+ * Sends POST with exactly "Content-Type: application/json" and two rows of the
+ * diabetes example as a pandas "split" frame, with the column names of the
+ * model's signature:
+ *   {"dataframe_split": {"columns": ["age", ...], "data": [[...], [...]]}}
+ * and prints the "predictions" of the answer {"predictions": [...]} on one line.
+ *
+ * Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
+ * are retried up to 3 times, after the Retry-After the service asks for (at
+ * most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 401 or a TLS
+ * certificate that fails verification, are not.
+ *
+ * Exit status: 0 success, 1 the call failed, 2 bad configuration.
+ * Run: node mlflow-invocations.mjs (Node.js 20 or later; no dependencies).
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+
+// Two rows of ten features each, named as the model's signature names them, so two predictions come back.
+const INPUTS = {
+  dataframe_split: {
+    columns: ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"],
+    data: [
+      [0.0199132141783263, 0.0506801187398187, 0.104808689473925, 0.0700725447072635, -0.0359677812752396,
+        -0.0266789028311707, -0.0249926566315915, -0.00259226199818282, 0.00371173823343597, 0.0403433716478807],
+      [-0.0127796318808497, -0.044641636506989, 0.0606183944448076, 0.0528581912385822, 0.0479653430750293,
+        0.0293746718291555, -0.0176293810234174, 0.0343088588777263, 0.0702112981933102, 0.00720651632920303],
+    ],
+  },
+};
+
+const ATTEMPTS = 4; // one call and up to three retries
+const RETRY_STATUS = new Set([429, 502, 503, 504]); // the service is busy or restarting
+// Codes of a TLS failure (an untrusted, expired or mismatched certificate...): the same on every try.
+const TLS_ERROR = /CERT|SIGNATURE|ISSUER|INVALID_CA|ERR_TLS|ERR_SSL/;
+
+/** A failure: its message is the one line printed on stderr; exit code 1, or 2 for bad settings. */
+class Failure extends Error {
+  /** @param {string} message @param {number} [exitCode] */
+  constructor(message, exitCode = 1) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+/** SCORING_URI, an http:// or https:// URL; a Failure (exit 2) otherwise. */
+function scoringUri(/** @type {string} */ what) {
+  const uri = process.env.SCORING_URI;
+  if (!uri) throw new Failure(`set SCORING_URI to ${what}`, 2);
+  let url;
+  try {
+    url = new URL(uri);
+  } catch {} // not a URL at all
+  if (!url || !["http:", "https:"].includes(url.protocol) || !url.host) {
+    throw new Failure(`SCORING_URI must be an http:// or https:// URL, not ${JSON.stringify(uri)}`, 2);
+  }
+  return uri;
+}
+
+/** The seconds in variable `name` (default `fallback`); a Failure (exit 2) unless 0 < seconds <= 86400. */
+function seconds(/** @type {string} */ name, /** @type {string} */ fallback) {
+  const text = process.env[name] || fallback;
+  const value = Number(text);
+  if (!(value > 0 && value <= 86400)) { // also rejects NaN
+    throw new Failure(`${name} must be 0 < seconds <= 86400, not ${JSON.stringify(text)}`, 2);
+  }
+  return { value, text };
+}
+
+/** @typedef {{signal: AbortSignal, deadline: number, text: string}} Limit the time left for the whole call */
+
+/** One limit for the whole call: a signal that aborts every attempt at the deadline. */
+function timeLimit(/** @type {{value: number, text: string}} */ { value, text }) {
+  return { signal: AbortSignal.timeout(value * 1000), deadline: performance.now() + value * 1000, text };
+}
+
+/** The innermost cause of an error, described, e.g. "connect ECONNREFUSED 127.0.0.1:5001", and its code. */
+function reason(/** @type {unknown} */ error) {
+  let e = /** @type {Error & {code?: string}} */ (error);
+  while (e.cause instanceof Error) e = e.cause;
+  return { code: e.code ?? "", text: e.message || e.code || String(e) }; // an AggregateError has no message
+}
+
+/** ": " and the "message" of an MLflow or Databricks error body, else the body text, on one line. */
+function detail(/** @type {string} */ body) {
+  let text = body;
+  try {
+    const message = JSON.parse(body)?.message; // {"error_code": "BAD_REQUEST", "message": "..."}
+    if (typeof message === "string" && message) text = message;
+  } catch {} // not JSON (MLflow answers a Content-Type it refuses in plain text): the text itself
+  text = text.replace(/\s+/g, " ").trim();
+  return text ? `: ${text}` : "";
+}
+
+/** Seconds to wait before the next attempt: Retry-After (at most 10 s), else 0.5, 1, 2 s. */
+function retryDelay(/** @type {number} */ attempt, /** @type {Response | undefined} */ response) {
+  const header = response?.headers.get("retry-after")?.trim() ?? "";
+  return /^\d+(\.\d+)?$/.test(header) ? Math.min(Number(header), 10) : 0.5 * 2 ** (attempt - 1);
+}
+
+/**
+ * Sends one request, retrying transient failures while time is left; returns the text of its 2xx answer.
+ * @param {string} url @param {RequestInit} init method, headers, body @param {Limit} limit
+ */
+async function call(url, init, { signal, deadline, text: timeout }) {
+  for (let attempt = 1; ; attempt++) {
+    let response, text, error;
+    try {
+      // redirect: "manual": a redirected POST would be resent as a GET. The signal bounds every attempt.
+      response = await fetch(url, { ...init, redirect: "manual", signal });
+      text = await response.text();
+    } catch (e) {
+      if (signal.aborted) throw new Failure(`no response from ${url} within ${timeout} s`);
+      const { code, text: why } = reason(e);
+      // fetch rejects with a TypeError caused by the network's error; any other is a bad request.
+      if (!(e instanceof TypeError && e.cause)) throw new Failure(`cannot call ${url}: ${why}`);
+      error = `cannot reach ${url}: ${why}`; // refused, reset: worth another try
+      if (TLS_ERROR.test(code)) throw new Failure(`${error} (${code})`); // a bad certificate is not transient
+    }
+    if (response && text !== undefined) {
+      error = `HTTP ${response.status} ${response.statusText}${detail(text)}`;
+      if (response.ok) return text;
+      if (!RETRY_STATUS.has(response.status)) throw new Failure(error);
+    }
+    const delay = retryDelay(attempt, response);
+    if (attempt === ATTEMPTS || performance.now() + delay * 1000 >= deadline) throw new Failure(String(error));
+    await sleep(delay * 1000);
+  }
+}
+
+/** The answer's JSON value; a Failure if it is not JSON. */
+function parse(/** @type {string} */ answer, /** @type {string} */ url) {
+  try {
+    return JSON.parse(answer);
+  } catch (e) {
+    throw new Failure(`unexpected response from ${url}: ${reason(e).text}`);
+  }
+}
+
+async function main() {
+  const uri = scoringUri("the invocations URL of your model");
+  const limit = timeLimit(seconds("SCORING_TIMEOUT", "30"));
+  const key = process.env.SCORING_KEY;
+  const headers = { "Content-Type": "application/json", ...(key ? { Authorization: `Bearer ${key}` } : {}) };
+  try {
+    new Headers(headers);
+  } catch { // said without the key, which stays secret
+    throw new Failure("SCORING_KEY is not a valid HTTP header value (a line break or a character beyond Latin-1)", 2);
+  }
+
+  // {"predictions": [...]}: printed as JSON again (JavaScript writes the shortest text of each double)
+  const answer = await call(uri, { method: "POST", headers, body: JSON.stringify(INPUTS) }, limit);
+  const predictions = parse(answer, uri)?.predictions;
+  if (!Array.isArray(predictions)) throw new Failure(`unexpected response from ${uri}: no "predictions" array`);
+  console.log(JSON.stringify(predictions));
+}
+
+try {
+  await main();
+} catch (e) {
+  // One line, whatever the message: a line break and the blanks around it become one space.
+  console.error(`error: ${reason(e).text.trim().replace(/\s*[\r\n]\s*/g, " ")}`);
+  process.exitCode = e instanceof Failure ? e.exitCode : 1;
+}

@@ -1,0 +1,148 @@
+"""Call an MLflow scoring server or Databricks Model Serving; print the predictions.
+
+Environment variables:
+  SCORING_URI      (required) the invocations URL, for example
+                   http://127.0.0.1:5000/invocations (mlflow models serve) or
+                   https://<workspace>/serving-endpoints/<name>/invocations
+  SCORING_KEY      (optional) a token (Databricks: a personal access token or
+                   an OAuth token); sent as "Authorization: Bearer <token>"
+  SCORING_TIMEOUT  (optional) seconds the call may take, retries
+                   included, default 30
+
+Sends POST with "Content-Type: application/json" and two rows of the diabetes
+example as a pandas "split" frame, with the column names of the model's
+signature:
+  {"dataframe_split": {"columns": ["age", ...], "data": [[...], [...]]}}
+and prints the "predictions" of the answer {"predictions": [...]} on one line.
+
+Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
+are retried up to 3 times, after the Retry-After the service asks for (at
+most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 401 or a TLS
+certificate that fails verification, are not.
+
+Exit status: 0 success, 1 the call failed, 2 bad configuration.
+"""
+
+import json
+import os
+import re
+import sys
+import time
+from urllib.parse import urlsplit
+
+import requests
+
+# Two rows of ten features each, so the service scores two rows.
+# fmt: off
+INPUTS = {
+    "dataframe_split": {
+        "columns": ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"],
+        "data": [
+            [0.0199132141783263, 0.0506801187398187, 0.104808689473925,
+             0.0700725447072635, -0.0359677812752396, -0.0266789028311707,
+             -0.0249926566315915, -0.00259226199818282, 0.00371173823343597,
+             0.0403433716478807],
+            [-0.0127796318808497, -0.044641636506989, 0.0606183944448076,
+             0.0528581912385822, 0.0479653430750293, 0.0293746718291555,
+             -0.0176293810234174, 0.0343088588777263, 0.0702112981933102,
+             0.00720651632920303],
+        ],
+    },
+}
+# fmt: on
+
+ATTEMPTS = 4  # one call and up to three retries
+RETRY_STATUS = {429, 502, 503, 504}  # the service is busy or restarting
+
+
+def retry_delay(attempt, resp):
+    """Seconds to wait before the next attempt: Retry-After (capped), else backoff."""
+    try:
+        return min(max(float(resp.headers["Retry-After"]), 0.0), 10.0)
+    except (AttributeError, KeyError, ValueError):  # no response or header, a date
+        return 0.5 * 2 ** (attempt - 1)
+
+
+def fail(message, status=1):
+    # One line, whatever the message: newlines and the whitespace around them
+    # become a single space.
+    message = re.sub(r"\s*[\r\n]\s*", " ", str(message).strip())
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(status)
+
+
+def innermost(error):
+    """The innermost cause of an exception, e.g. "Connection refused"."""
+    while error.__cause__ or error.__context__:
+        error = error.__cause__ or error.__context__
+    return error
+
+
+def error_detail(resp):
+    """The "message" of an MLflow or Databricks error body, else the body text."""
+    try:
+        text = resp.json()["message"] or resp.text
+    except (ValueError, KeyError, TypeError):
+        text = resp.text  # e.g. MLflow's plain-text 415 for a Content-Type it refuses
+    return " ".join(str(text).split())
+
+
+def main():
+    uri = os.environ.get("SCORING_URI")
+    if not uri:
+        fail("set SCORING_URI to the invocations URL of your model", 2)
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        fail(f"SCORING_URI must be an http:// or https:// URL, not {uri!r}", 2)
+    key = os.environ.get("SCORING_KEY")
+    timeout_text = os.environ.get("SCORING_TIMEOUT") or "30"
+    try:
+        timeout = float(timeout_text)
+    except ValueError:
+        timeout = 0.0
+    if not 0 < timeout <= 86400:  # also rejects NaN
+        fail(f"SCORING_TIMEOUT must be 0 < seconds <= 86400, not {timeout_text!r}", 2)
+
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    deadline = time.monotonic() + timeout
+    for attempt in range(1, ATTEMPTS + 1):
+        resp, error = None, None
+        try:
+            # json= serializes the body and sets "Content-Type: application/json";
+            # timeout= bounds the connect and each wait for data: what is left.
+            resp = requests.post(
+                uri,
+                json=INPUTS,
+                headers=headers,
+                timeout=max(deadline - time.monotonic(), 0.001),
+                allow_redirects=False,
+            )
+        except requests.Timeout:
+            fail(f"no response from {uri} within {timeout_text} s")
+        except requests.exceptions.SSLError as e:  # a bad certificate is not transient
+            fail(f"cannot reach {uri}: {innermost(e)}")
+        except requests.ConnectionError as e:  # refused, reset: worth another try
+            error = f"cannot reach {uri}: {innermost(e)}"
+        except requests.RequestException as e:
+            fail(f"cannot call {uri}: {e}")
+        if resp is not None and resp.status_code not in RETRY_STATUS:
+            break
+        delay = retry_delay(attempt, resp)
+        if attempt == ATTEMPTS or time.monotonic() + delay >= deadline:
+            break
+        time.sleep(delay)
+    if error:
+        fail(error)
+
+    if not 200 <= resp.status_code < 300:
+        detail = error_detail(resp)
+        fail(f"HTTP {resp.status_code} {resp.reason}{': ' if detail else ''}{detail}")
+    try:
+        predictions = resp.json()["predictions"]  # {"predictions": [...]}
+    except (ValueError, KeyError, TypeError) as e:
+        fail(f"unexpected response from {uri}: {e!r}")
+    print(json.dumps(predictions))
+
+
+if __name__ == "__main__":
+    main()
