@@ -5,8 +5,9 @@ MLflow: ``GET /ping``, ``GET /health`` (an empty answer), ``GET /version``, and 
 ``dataframe_records``, ``instances``, ``inputs`` (``params`` beside it is ignored: the models take none),
 answered ``{"predictions": [...]}``.  Errors are MLflow's ``{"error_code": "BAD_REQUEST", "message": ...,
 "sqlstate", "error_class"}`` with its own messages (``mlflow/pyfunc/scoring_server/__init__.py`` and
-``mlflow/utils/proto_json_utils.py`` of MLflow 3.17), except that a Content-Type it does not take is a 415 in
-plain text, as MLflow answers it (a trailing ``;`` included: "Unrecognized content type parameters").
+``mlflow/utils/proto_json_utils.py`` of MLflow 3.17).  A Content-Type it does not take (a trailing ``;``
+included: "Unrecognized content type parameters") is a 415 with MLflow's own words, in that same JSON form
+(MLflow answers them in plain text: a listed difference, so that every error of the stub is a JSON body).
 
 Databricks: ``POST /serving-endpoints/{service}/invocations``, ``Authorization: Bearer <token>``; a missing or
 wrong token is a 401 ``{"error_code": 401, "message": ...}``, as Databricks' front end answers.
@@ -101,7 +102,8 @@ def invalid(message: str) -> StubError:
 
 
 def plain(status: int, text: str) -> web.Response:
-    return web.Response(status=status, text=text, content_type="text/plain", charset="utf-8")
+    """MLflow's plain-text refusals, in its JSON error form: the same status and words."""
+    return web.json_response({"error_code": "BAD_REQUEST", "message": text}, status=status)
 
 
 def media_problem(header: str | None) -> tuple[str, web.Response | None]:

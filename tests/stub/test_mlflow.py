@@ -159,10 +159,10 @@ def test_the_protocol_change_note_follows_a_missing_input_form(stub):
         (None, "Got no Content-Type header."),
     ],
 )
-def test_a_content_type_mlflow_does_not_take_is_its_plain_415(stub, content_type, message):
+def test_a_content_type_mlflow_does_not_take_is_its_415_in_json(stub, content_type, message):
     resp = post(stub, "/invocations", content_type=content_type)
-    assert resp.status_code == 415 and resp.headers["Content-Type"] == "text/plain; charset=utf-8"
-    assert message in resp.text
+    assert resp.status_code == 415 and resp.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert resp.json()["error_code"] == "BAD_REQUEST" and message in resp.json()["message"]
 
 
 def test_a_charset_utf_8_parameter_is_taken(stub):
