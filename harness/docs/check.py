@@ -24,11 +24,11 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .. import catalog
 from ..backends import BuildError, Built, RunResult, get_backend
 from ..catalog import DEFAULT_PROGRAM
-from ..checks import evaluate
 from ..engine import Engine
 from ..plan import CellPlan
 from ..procs import run_command
@@ -37,7 +37,7 @@ from ..results import Check, Status
 from ..runner import finish, set_up
 from ..scenario import Body, BodyKind
 from ..stubctl import StubControl, StubUnavailable
-from . import numbers, placeholders
+from . import numbers, placeholders, printed
 from .classify import Plan, classify
 from .data import CONTRACT, Data, DocLanguage
 from .extract import read_page
@@ -121,6 +121,12 @@ def _run_samples(plans, ids, samples, outcomes, data, options, redactor, progres
     return backend.name
 
 
+def _refused(failed: list[Check]) -> str:
+    """The service's answer, when it refused what the sample sent and the sample said nothing (curl)."""
+    refused = next((c for c in failed if c.name == "service accepted the request"), None)
+    return f"the service answered {' '.join(refused.received.split())[:300]}" if refused else ""
+
+
 class Sample:
     """One runnable block: its service on the stub, its project, build, lint, run and checks."""
 
@@ -146,10 +152,12 @@ class Sample:
         """The code with its placeholders replaced by the scenario's values."""
         found = self.plan.found or []
         values = {kind: next((env[v] for v in names if env.get(v)), "") for kind, names in CONTRACT.items()}
+        values["host"] = urlsplit(values["uri"]).netloc  # a Host header's value: the stub's host:port
         for f in found:
             if f.kind == "key" and not f.text.startswith("<"):
                 redactor.add(f.text)  # a real-looking token printed on the page
-            shown = {"uri": "the stub's URI", "key": "the scenario's key" if values["key"] else "nothing (no auth)"}
+            shown = {"uri": "the stub's URI", "key": "the scenario's key" if values["key"] else "nothing (no auth)",
+                     "host": "the stub's host:port"}  # fmt: skip
             outcome.replaced.append(
                 f"line {self.block.start + f.line}: {f.text} -> {shown.get(f.kind, values[f.kind])}"
             )
@@ -297,7 +305,7 @@ class Sample:
         failed = [c for c in outcome.checks if not c.ok]
         if failed:
             names = ", ".join(c.name for c in failed[:4]) + (" ..." if len(failed) > 4 else "")
-            error = self.run_error(run, project.file)
+            error = self.run_error(run, project.file) or _refused(failed)
             outcome.verdict, outcome.reason = Status.FAIL, f"{error}; failed: {names}" if error else f"failed: {names}"
         else:
             outcome.verdict, outcome.reason = (
@@ -350,7 +358,7 @@ class Sample:
             else:
                 outcome.notes.append("body numbers not compared (hint body=any)")
         expect = replace(plan.expect, requests=tuple(requests))
-        checks = evaluate(replace(plan, expect=expect), entries, run)
+        checks = printed.judged(replace(plan, expect=expect), entries, run, outcome.notes)
         at = next((i for i, c in enumerate(checks) if i and not c.name.startswith("#")), len(checks))
         checks[at:at] = self.extra_checks(entries, written)  # after the request's own checks
         return checks

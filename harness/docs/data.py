@@ -17,9 +17,14 @@ from typing import Any
 from .. import catalog
 
 HERE = Path(__file__).resolve().parent
-KINDS = ("uri", "key", "file")
+KINDS = ("uri", "key", "file", "host", "deployment")  # host: the stub's host:port, from the uri
 # The client contract variables whose value replaces each kind of placeholder (the first one set).
-CONTRACT = {"uri": ("SCORING_URI",), "key": ("SCORING_KEY", "SCORING_TOKEN"), "file": ("SCORING_INPUT_FILE",)}
+CONTRACT = {
+    "uri": ("SCORING_URI",),
+    "key": ("SCORING_KEY", "SCORING_TOKEN"),
+    "file": ("SCORING_INPUT_FILE",),
+    "deployment": ("SCORING_DEPLOYMENT",),
+}
 
 
 class DocsError(catalog.CatalogError):

@@ -261,17 +261,68 @@ def test_what_is_not_an_address_is_left_alone(data, code):
 
 
 @pytest.mark.parametrize(
-    "code, protocol",
+    "code, scenario",
     [
-        ("curl -X POST localhost:8080/v2/models/m/infer -d @in.json\n", "Open Inference Protocol v2"),
-        ("curl -X POST http://127.0.0.1:5000/invocations -d @in.json\n", "MLflow scoring server"),
-        ("curl -d '{}' localhost:8501/v1/models/m:predict\n", "TF Serving REST / KServe v1"),
-        ("curl -H 'Host: x' http://${INGRESS_HOST}:${INGRESS_PORT} -d @in.json\n", "KServe behind its ingress"),
+        ("curl -X POST localhost:8080/v2/models/m/infer -d @in.json\n", "oip-no-auth"),
+        ("curl -H 'Authorization: Bearer $TOKEN' localhost:8080/v2/models/m/versions/1/infer -d '{}'\n", "oip-infer"),
+        ("curl -X POST http://127.0.0.1:5000/invocations -d @in.json\n", "mlflow-dataframe-split"),
+        (
+            "curl -H 'Authorization: Bearer dapi0' https://<workspace>/serving-endpoints/e/invocations\n",
+            "databricks-token",
+        ),
+        ("curl https://<workspace>/serving-endpoints/e/invocations -d '{}'\n", "databricks-token"),  # no token: fails
+        ("curl -d '{}' localhost:8501/v1/models/m:predict\n", "tfserving-no-auth"),
+        (
+            "curl -H 'Host: x' http://${INGRESS_HOST}:${INGRESS_PORT}/v1/models/m:predict -d @in.json\n",
+            "tfserving-no-auth",
+        ),
+        (
+            "curl https://ep.westeurope.inference.ml.azure.com/score -H 'Authorization: Bearer x' "
+            "-H 'azureml-model-deployment: blue' -d @in\n",
+            "aml-online-key-deployment",
+        ),
     ],
 )
-def test_protocols_without_a_scenario_are_skipped_saying_so(data, code, protocol):
+def test_todays_protocols_pick_their_scenario_by_route_and_auth(data, code, scenario):
     p = plan(data, code, "bash")
-    assert not p.runnable and p.reason.startswith(f"protocol {protocol}") and "not supported yet (`" in p.reason
+    assert p.runnable, p.reason
+    assert p.scenario == scenario, p.reason
+
+
+def test_a_protocol_without_a_scenario_is_skipped_saying_so(data):
+    # Its address ends in /invocations, as MLflow's does: the protocol is told apart before a scenario is picked.
+    code = "curl -X POST https://runtime.sagemaker.us-east-1.amazonaws.com/endpoints/e/invocations -d @in.json\n"
+    p = plan(data, code, "bash")
+    assert (
+        not p.runnable
+        and p.reason.startswith("protocol Amazon SageMaker runtime")
+        and "not supported yet (`" in p.reason
+    )
+
+
+@pytest.mark.parametrize(
+    "code, kind, text",
+    [
+        (
+            'curl -H "Host: ${SERVICE_HOSTNAME}" http://${INGRESS_HOST}:${INGRESS_PORT}/v2/models/m/infer',
+            "host",
+            "${SERVICE_HOSTNAME}",
+        ),
+        ("headers = {'Host': 'sklearn-iris.kserve-test.example.com'}", "host", "sklearn-iris.kserve-test.example.com"),
+        ("headers = {'azureml-model-deployment': 'blue'}", "deployment", "blue"),
+        ('-H "azureml-model-deployment: <deployment-name>"', "deployment", "<deployment-name>"),
+        ('-H "Authorization: Bearer $DATABRICKS_TOKEN"', "key", "$DATABRICKS_TOKEN"),
+        ("token = 'dapi0123456789abcdef0123456789abcdef'", "key", "dapi0123456789abcdef0123456789abcdef"),
+        ('token = "<your-databricks-token>"', "key", "<your-databricks-token>"),
+    ],
+)
+def test_todays_hosts_tokens_and_deployments_are_placeholders(data, code, kind, text):
+    assert (kind, text) in [(f.kind, f.text) for f in placeholders.find(code, data.placeholders)]
+
+
+def test_a_lowercase_shell_variable_is_not_taken_for_a_key(data):
+    code = 'const h = {Authorization: `Bearer ${token}`, "x-api-key": $api_key}'
+    assert [f for f in placeholders.find(code, data.placeholders) if f.kind == "key"] == []
 
 
 @pytest.mark.parametrize(
@@ -284,7 +335,8 @@ def test_protocols_without_a_scenario_are_skipped_saying_so(data, code, protocol
 def test_azure_ml_addresses_run_with_the_scenario_the_code_asks_for(data, code):
     p = plan(data, code, "bash")
     assert p.runnable, p.reason
-    assert p.scenario == ("json-key" if "Bearer" in code else "json-no-auth")
+    online = "inference.ml.azure.com" in code  # a managed online endpoint, left to its traffic split
+    assert p.scenario == ("aml-online-traffic" if online else "json-key" if "Bearer" in code else "json-no-auth")
 
 
 def test_test_pages_plan(data):

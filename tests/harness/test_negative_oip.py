@@ -33,3 +33,9 @@ def test_a_client_that_prints_the_error_body_and_exits_0_fails(harness, scenario
     bad = run.failed_checks("python", scenario)
     assert set(bad) == {"exit code", "stdout", "stderr is one line", "stderr names the answer"}
     assert bad["exit code"]["received"] == "0"
+
+
+def test_an_empty_bearer_without_a_key_fails_the_forbidden_header(harness):
+    run = harness("-l", "python", "-s", "oip-no-auth", "--client", broken("oip-empty-bearer"))
+    bad = run.failed_checks("python", "oip-no-auth")
+    assert set(bad) == {"#1 no header Authorization"}

@@ -52,7 +52,8 @@ def test_a_client_that_ignores_the_error_answer_fails(harness, scenario, status)
     assert f"'{status}'" in bad["stderr names the answer"]["expected"]
 
 
-def test_an_empty_bearer_without_a_key_fails_the_forbidden_header(harness):
-    run = harness("-l", "python", "-s", "tfserving-versioned", "--client", broken("tfserving-empty-bearer"))
-    bad = run.failed_checks("python", "tfserving-versioned")
+@pytest.mark.parametrize("scenario", ["tfserving-versioned", "tfserving-no-auth"])
+def test_an_empty_bearer_without_a_key_fails_the_forbidden_header(harness, scenario):
+    run = harness("-l", "python", "-s", scenario, "--client", broken("tfserving-empty-bearer"))
+    bad = run.failed_checks("python", scenario)
     assert set(bad) == {"#1 no header Authorization"}

@@ -1,0 +1,47 @@
+"""What a page's sample printed, judged as the service's answer.
+
+A client of this kit prints the part of the answer its scenario names (``stdout_at``: the
+predictions); a page's sample often prints the whole answer (``curl`` does), and a Python sample
+prints ``response.json()``, a Python literal rather than JSON.  Either is the answer printed.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from dataclasses import replace
+
+from ..backends import RunResult
+from ..checks import evaluate
+from ..plan import CellPlan
+from ..results import Check
+
+
+def as_json(text: str) -> str | None:
+    """A Python literal (``{'outputs': [...], 'id': None}``) as JSON; None when the text is JSON or neither."""
+    try:
+        json.loads(text)
+        return None
+    except ValueError:
+        pass
+    try:
+        value = ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return json.dumps(value) if isinstance(value, (dict, list)) else None
+
+
+def judged(plan: CellPlan, entries: list[dict], run: RunResult, notes: list[str]) -> list[Check]:
+    """The cell's checks, the stdout one passed by the answer's named part or by the whole answer."""
+    converted = as_json(run.stdout)
+    if converted is not None:
+        run = replace(run, stdout=converted)
+        notes.append("stdout is a Python literal (print(response.json())): compared as the JSON it stands for")
+    checks = evaluate(plan, entries, run)
+    if plan.expect.stdout_at is None or all(c.ok for c in checks if c.name == "stdout"):
+        return checks
+    whole = evaluate(replace(plan, expect=replace(plan.expect, stdout_at=None)), entries, run)
+    if all(c.ok for c in whole if c.name == "stdout"):
+        notes.append(f"stdout is the whole answer (this kit's clients print its {plan.expect.stdout_at})")
+        return whole
+    return checks
