@@ -154,6 +154,8 @@ class _Pipeline:
             response.headers.setdefault("x-ms-request-id", str(uuid.uuid4()))
         else:
             response = await self._answer(request, handler)
+            if response.status >= 400 and "upstream" not in entry and self.stub.upstream_of(entry["service"]):
+                entry["inFront"] = True  # refused by the front end (a key, an unknown deployment): not forwarded
         body_out = response.body if isinstance(response.body, bytes) else b""
         Journal.answer(entry, response.status, dict(response.headers), body_out)
         return response

@@ -253,8 +253,10 @@ def test_stderr_must_name_the_status_and_the_message_of_each_dialects_error_form
     assert failing(check_run(expect, vague, entries, 10))["stderr names the answer"].detail == f"missing: {message!r}"
 
 
-def _answered(upstream=None, fault=False, status=200):
+def _answered(upstream=None, fault=False, status=200, in_front=False):
     e = entry(status=status)
+    if in_front:
+        e["inFront"] = True
     if upstream is not None:
         e["upstream"] = upstream
     if fault:
@@ -268,7 +270,9 @@ def _answered(upstream=None, fault=False, status=200):
         ([_answered({"url": "u", "status": 200})], True, ""),
         ([_answered(fault=True, status=503), _answered({"url": "u", "status": 200})], True, ""),
         ([_answered(fault=True, status=500)], True, ""),  # every request answered in front by a fault
-        ([_answered(status=401)], True, ""),  # the key refused in front
+        ([_answered(status=401, in_front=True)], True, ""),  # the key refused in front
+        ([_answered(status=404, in_front=True)], True, ""),  # an unknown deployment refused in front
+        ([_answered(status=404)], False, "requests were answered by the stub, not by the real server"),
         ([], True, ""),  # nothing arrived (a refused certificate)
         ([_answered()], False, "requests were answered by the stub, not by the real server"),
         ([_answered({"url": "u", "error": "refused the connection"}, status=502)], False, "refused the connection"),
