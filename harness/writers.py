@@ -83,9 +83,18 @@ def _grid(doc: dict) -> list[tuple[str, list[str | None]]]:
     return [(s["name"], [cells.get(s["name"]) for cells in by_column]) for s in doc["scenarios"]]
 
 
+def _on(doc: dict, server: str) -> str:
+    """`` on real`` after a language or cell when the run has more than one server, else nothing."""
+    return f" on {server}" if len(servers(doc)) > 1 else ""
+
+
+def _stub_only(doc: dict) -> list[str]:
+    """The reasons of the run's "stub only" cells, each once."""
+    return sorted({c["message"] for lang in doc["languages"] for c in lang["cells"] if c["status"] == "skipped"})
+
+
 def _heading(doc: dict, lang: dict, server: str) -> str:
-    on = f" on {server}" if len(servers(doc)) > 1 else ""
-    return f"{lang['title']}{on}"
+    return f"{lang['title']}{_on(doc, server)}"
 
 
 def _title(doc: dict, seconds: bool = True) -> str:
@@ -143,8 +152,7 @@ def print_details(doc: dict, console: Console) -> None:
         for cell in lang["cells"]:
             if cell["status"] != "fail":
                 continue
-            on = f" on {cell.get('server', 'stub')}" if len(servers(doc)) > 1 else ""
-            title = f"{escape(lang['title'])} × {cell['scenario']}{on}"
+            title = f"{escape(lang['title'])} × {cell['scenario']}{_on(doc, cell.get('server', 'stub'))}"
             console.print(f"\n[red bold]✘ {title}[/]  [dim](service {cell['service']})[/]")
             if cell["message"]:
                 console.print(escape(cell["message"]))
@@ -163,8 +171,7 @@ def print_summary(doc: dict, console: Console) -> None:
         by_server.setdefault(title, []).append(scenario)
     for title, names in by_server.items():
         console.print(f"[dim]real server {escape(title)}: {', '.join(names)}[/]")
-    stub_only = sorted({c["message"] for lang in doc["languages"] for c in lang["cells"] if c["status"] == "skipped"})
-    for why in stub_only:
+    for why in _stub_only(doc):
         console.print(f"[yellow]{escape(why)}[/]")
     for lang in doc["languages"]:
         console.print(f"[dim]log {lang['name']}: {lang['log']}[/]")
@@ -228,10 +235,9 @@ def to_markdown(doc: dict) -> str:
     for lang in doc["languages"]:
         for cell in lang["cells"]:
             if cell["status"] == Status.FAIL:
-                on = f" on {cell.get('server', 'stub')}" if len(servers(doc)) > 1 else ""
-                lines += details("❌", f"{lang['title']} × {cell['scenario']}{on}", failure_text(cell))
-    stub_only = sorted({c["message"] for lang in doc["languages"] for c in lang["cells"] if c["status"] == "skipped"})
-    lines += [f"- ➖ {why}" for why in stub_only]
+                title = f"{lang['title']} × {cell['scenario']}{_on(doc, cell.get('server', 'stub'))}"
+                lines += details("❌", title, failure_text(cell))
+    lines += [f"- ➖ {why}" for why in _stub_only(doc)]
     return "\n".join(lines) + "\n"
 
 
