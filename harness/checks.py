@@ -19,6 +19,7 @@ from .diffs import (
     check_multipart,
     clip,
     compare_bytes,
+    compare_exact,
     compare_json,
     json_differences,
     text_diff,
@@ -230,6 +231,8 @@ def check_stdout(expect: Expect, run: RunResult, answer: dict | None) -> list[Ch
         return []
     if answer is None:
         return [Check("stdout", False, "the service's answer", clip(run.stdout), "no answered request to compare with")]
+    if expect.stdout_exact:  # a kit client prints the answer as received, compacted: the same bytes in every language
+        return [compare_exact("stdout", answer.get("body") or "", run.stdout)]
     try:
         answered = json.loads(answer.get("body") or "")
     except ValueError:

@@ -94,6 +94,41 @@ def compare_json(name: str, expected: Any, received_text: str) -> Check:
     return Check(name, not diffs, clip(json.dumps(expected)), clip(json.dumps(received)), detail)
 
 
+JSON_SPACE = " \t\n\r"  # RFC 8259's insignificant whitespace
+
+
+def compact_json(text: str) -> str:
+    """The JSON text with the whitespace between its tokens removed, every token as written (numbers,
+    string escapes): what a kit client prints of an answer. ValueError when the text is not JSON."""
+    json.loads(text)  # validated first: the loop below only has to know where strings are
+    out, in_string, escaped = [], False, False
+    for ch in text:
+        if in_string:
+            escaped, in_string = (not escaped and ch == "\\"), in_string and (escaped or ch != '"')
+        elif ch == '"':
+            in_string = True
+        elif ch in JSON_SPACE:
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+def compare_exact(name: str, answer_text: str, printed: str) -> Check:
+    """The printed text is the answer compacted, byte for byte, and one newline."""
+    try:
+        want = compact_json(answer_text) + "\n"
+    except ValueError as exc:
+        return Check(name, False, "the answer, compacted", clip(printed) or "(empty)", f"the answer is not JSON: {exc}")
+    if printed == want:
+        return Check(name, True, clip(want.rstrip()), clip(printed.rstrip()))
+    at = next((i for i, (a, b) in enumerate(zip(want, printed, strict=False)) if a != b), min(len(want), len(printed)))
+    detail = (
+        f"differs from the answer compacted at character {at}: "
+        f"expected {want[max(at - 20, 0) : at + 20]!r}, printed {printed[max(at - 20, 0) : at + 20]!r}"
+    )
+    return Check(name, False, clip(want.rstrip()), clip(printed.rstrip()) or "(empty)", detail)
+
+
 def body_text(entry: dict) -> str:
     if entry.get("bodyEncoding") == "base64":
         return f"({len(entry['body'])} base64 characters of binary data)"

@@ -109,7 +109,12 @@ class Expect:
     allow_retries: bool = False
     exit_code: int | str = 0  # a number, or "nonzero"
     stdout: StdoutMode = StdoutMode.ANY
-    stdout_at: str | None = None  # response-json: the JSON path of the part of the answer printed (None: all)
+    # response-json: the JSON path of the predictions in the answer, what a page's sample may print instead of the
+    # whole answer (the docs check accepts either); a kit client prints the whole answer.
+    stdout_at: str | None = None
+    # response-json, for the kit's clients: stdout is the answer byte for byte, compacted (whitespace between its
+    # tokens removed), and one newline. The docs check judges pages' samples by the JSON they print instead.
+    stdout_exact: bool = True
     stderr: StderrRules = field(default_factory=StderrRules)
     max_seconds: float | None = None
     min_retry_gap: float | None = None

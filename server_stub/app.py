@@ -138,12 +138,15 @@ class _Pipeline:
         )
         request[ENTRY] = entry
         svc = self.stub.services.get(entry["service"])
-        fault = svc.faults.take() if svc and not refused else None
-        if fault:
+        fault = svc.faults.take(request.method, request.path) if svc and not refused else None
+        if fault and not fault.after:
             entry["fault"] = True  # answered (or delayed) in front: a real server behind is not asked for it
         if fault and fault.delay:
             await asyncio.sleep(fault.delay)
         if fault and fault.drop:
+            if fault.after:  # the service acts on the request (creates the job...), then the connection drops
+                acted = await self._answer(request, handler)
+                entry["acted"] = acted.status  # what the client would have been told
             Journal.answer(entry, None, dropped=True)
             _reset_connection(request)
             raise asyncio.CancelledError  # nothing left to answer on
@@ -166,7 +169,7 @@ def _fault_response(fault: Fault) -> web.Response:
         payload: Any = {"status_code": fault.status, "message": f"injected fault: HTTP {fault.status}"}
     else:
         payload = fault.body
-    headers = dict(fault.headers)
+    headers = fault.answer_headers()
     if isinstance(payload, str):
         headers.setdefault("Content-Type", "text/plain; charset=utf-8")
         data = payload.encode("utf-8")

@@ -1,8 +1,9 @@
 """What a page's sample printed, judged as the service's answer.
 
-A client of this kit prints the part of the answer its scenario names (``stdout_at``: the
-predictions); a page's sample often prints the whole answer (``curl`` does), and a Python sample
-prints ``response.json()``, a Python literal rather than JSON.  Either is the answer printed.
+A client of this kit prints the whole answer, compacted, byte for byte; a page's sample prints it
+re-serialised, or the part of it the scenario names (``stdout_at``: the predictions), or, in
+Python, ``response.json()``: a Python literal rather than JSON.  Each is the answer printed, judged
+as the JSON it stands for.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ def as_json(text: str) -> str | None:
 
 def judged(plan: CellPlan, entries: list[dict], run: RunResult, notes: list[str]) -> list[Check]:
     """The cell's checks, the stdout one passed by the answer's named part or by the whole answer."""
+    plan = replace(plan, expect=replace(plan.expect, stdout_exact=False))  # a page's sample may re-serialise
     converted = as_json(run.stdout)
     if converted is not None:
         run = replace(run, stdout=converted)
@@ -42,6 +44,6 @@ def judged(plan: CellPlan, entries: list[dict], run: RunResult, notes: list[str]
         return checks
     whole = evaluate(replace(plan, expect=replace(plan.expect, stdout_at=None)), entries, run)
     if all(c.ok for c in whole if c.name == "stdout"):
-        notes.append(f"stdout is the whole answer (this kit's clients print its {plan.expect.stdout_at})")
+        notes.append(f"stdout is the whole answer, not only its {plan.expect.stdout_at}")
         return whole
     return checks

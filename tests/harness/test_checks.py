@@ -1,6 +1,7 @@
 """Unit tests of the checks: each can fail, and says why."""
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -14,8 +15,9 @@ def check_requests(expected: list[dict], entries: list[dict], allow_retries: boo
     return checks.check_requests(parse_requests(expected), entries, allow_retries)
 
 
-def check_run(expect: dict, run, entries: list[dict], run_timeout: float) -> list[Check]:
-    return checks.check_run(parse_expect(expect), run, entries, run_timeout)
+def check_run(expect: dict, run, entries: list[dict], run_timeout: float, exact: bool = True) -> list[Check]:
+    """``exact=False``: judged as the docs check judges a page's sample (the JSON printed, not its bytes)."""
+    return checks.check_run(replace(parse_expect(expect), stdout_exact=exact), run, entries, run_timeout)
 
 
 def entry(
@@ -140,23 +142,65 @@ def run(exit_code=0, stdout="", stderr="", seconds=0.1, killed=False):
 
 
 def test_stdout_must_be_what_the_service_answered():
+    """A kit client prints the answer byte for byte, compacted, and one newline."""
     answered = [entry(response_body="[217.67980824029587, 224.78900903887745]")]
     expect = {"exit_code": 0, "stdout": "response-json"}
     assert not failing(check_run(expect, run(stdout="[217.67980824029587,224.78900903887745]\n"), answered, 60))
-    bad = failing(check_run(expect, run(stdout="[217.68, 224.79]\n"), answered, 60))
+    bad = failing(check_run(expect, run(stdout="[217.68,224.79]\n"), answered, 60))
+    assert "differs from the answer compacted at character 6" in bad["stdout"].detail
+
+
+@pytest.mark.parametrize(
+    "printed, why",
+    [
+        ("[217.67980824029587, 224.78900903887745]\n", "not compacted"),
+        ("[217.67980824029587,224.78900903887745]", "no newline"),
+        ("[217.67980824029587,224.78900903887745]\n\n", "a blank line after it"),
+        ("[217.67980824029587,224.78900903887745]\r\n", "a carriage return"),
+    ],
+)
+def test_stdout_of_the_same_json_but_other_bytes_fails(printed, why):
+    answered = [entry(response_body="[217.67980824029587, 224.78900903887745]")]
+    assert "stdout" in failing(check_run({"stdout": "response-json"}, run(stdout=printed), answered, 60)), why
+
+
+@pytest.mark.parametrize(
+    "answer, printed",
+    [
+        ("[ 217 ,\n 1e23, -0.0,\t12345678901234567890 ]", "[217,1e23,-0.0,12345678901234567890]"),
+        ('{"a" : "x y\\" z", "b": "\\u00e9 <&>"}', '{"a":"x y\\" z","b":"\\u00e9 <&>"}'),
+    ],
+)
+def test_numbers_and_strings_are_printed_as_written(answer, printed):
+    """Not re-serialised: 217 stays 217, 1e23 stays 1e23, escapes and spaces inside strings stay."""
+    answered = [entry(response_body=answer)]
+    assert not failing(check_run({"stdout": "response-json"}, run(stdout=printed + "\n"), answered, 60))
+    reserialised = json.dumps(json.loads(answer), separators=(",", ":"), ensure_ascii=False) + "\n"
+    assert failing(check_run({"stdout": "response-json"}, run(stdout=reserialised), answered, 60))
+
+
+def test_a_page_sample_is_judged_by_the_json_it_prints():
+    answered = [entry(response_body="[217.67980824029587, 224.78900903887745]")]
+    expect = {"exit_code": 0, "stdout": "response-json"}
+    assert not failing(check_run(expect, run(stdout="[217.67980824029587, 224.78900903887745]"), answered, 60, False))
+    bad = failing(check_run(expect, run(stdout="[217.68, 224.79]\n"), answered, 60, exact=False))
     assert "$[0]: expected 217.67980824029587, received 217.68" in bad["stdout"].detail
 
 
-def test_stdout_can_be_one_part_of_the_answer():
+def test_a_page_sample_may_print_one_part_of_the_answer():
     answered = [entry(response_body='{"model_name": "diabetes", "outputs": [{"name": "predict", "data": [1.5, 2]}]}')]
     expect = {"exit_code": 0, "stdout": "response-json", "stdout_at": "$.outputs[0].data"}
-    assert not failing(check_run(expect, run(stdout="[1.5,2]\n"), answered, 60))
-    whole = failing(check_run(expect, run(stdout=answered[0]["response"]["body"]), answered, 60))
+    assert not failing(check_run(expect, run(stdout="[1.5,2]\n"), answered, 60, exact=False))
+    whole = failing(check_run(expect, run(stdout=answered[0]["response"]["body"]), answered, 60, exact=False))
     assert "stdout" in whole
     absent = {**expect, "stdout_at": "$.predictions"}
-    assert failing(check_run(absent, run(stdout="[1.5,2]"), answered, 60))["stdout"].detail == (
+    assert failing(check_run(absent, run(stdout="[1.5,2]"), answered, 60, exact=False))["stdout"].detail == (
         "the answer has no value at $.predictions"
     )
+    # A kit client prints the whole answer, whatever part the scenario names.
+    compacted = '{"model_name":"diabetes","outputs":[{"name":"predict","data":[1.5,2]}]}\n'
+    assert not failing(check_run(expect, run(stdout=compacted), answered, 60))
+    assert "stdout" in failing(check_run(expect, run(stdout="[1.5,2]\n"), answered, 60))
 
 
 @pytest.mark.parametrize("doc", [{"stdout_at": "$.x"}, {"stdout": "response-json", "stdout_at": "predictions"}])

@@ -114,3 +114,58 @@ def test_header_values_with_tabs_and_non_ascii_text_are_sent(stub):
     add_fault(stub, "f", status=503, headers={"Retry-After": "1", "X-Note": "a\tb", "X-Text": "é"}, times=1)
     resp = stub.score(service="f")
     assert resp.status_code == 503 and resp.headers["X-Note"] == "a\tb" and resp.headers["Retry-After"] == "1"
+
+
+def test_a_fault_applies_only_to_the_requests_it_matches(stub):
+    add_fault(stub, "f", status=503, method="POST", path=r"/score$", times=1)
+    assert stub.http.get(stub.url + "/api/v1/service/f/swagger.json").status_code == 200  # GET: not matched
+    assert stub.score(service="f").status_code == 503
+    assert stub.score(service="f").status_code == 200
+
+
+def test_a_fault_that_matches_nothing_leaves_the_requests_alone(stub):
+    """The twin: a path that is not this route's never applies, and stays queued."""
+    add_fault(stub, "f", status=503, path=r"/start$", times=1)
+    assert stub.score(service="f").status_code == 200
+    assert len(stub.admin("GET", "/services/f/faults").json()["faults"]) == 1
+
+
+def test_drop_after_the_service_acted(stub):
+    """The request is handled (here: scored), then the connection is reset: the ambiguous failure."""
+    add_fault(stub, "f", drop=True, after=True, times=1)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        stub.score(service="f")
+    entry = stub.journal("f")[0]
+    assert entry["response"]["dropped"] is True and entry["acted"] == 200
+    assert "fault" not in entry  # the service (or a real server behind) did see it
+
+
+def test_retry_after_as_an_http_date(stub):
+    from email.utils import parsedate_to_datetime
+
+    add_fault(stub, "f", status=503, retry_after_date=30, times=1)
+    before = time.time()
+    resp = stub.score(service="f")
+    when = parsedate_to_datetime(resp.headers["Retry-After"]).timestamp()
+    assert resp.headers["Retry-After"].endswith(" GMT")
+    assert before + 28 <= when <= time.time() + 31
+
+
+@pytest.mark.parametrize(
+    "fault, fragment",
+    [
+        ({"status": 500, "after": True}, "only with drop"),
+        ({"drop": True, "after": "yes"}, "after"),
+        ({"status": 500, "method": "PO ST"}, "method"),
+        ({"status": 500, "path": "("}, "not a regular expression"),
+        ({"status": 500, "path": 3}, "path"),
+        ({"status": 503, "retry_after_date": -1}, "retry_after_date"),
+        ({"status": 503, "retry_after_date": True}, "retry_after_date"),
+        ({"drop": True, "retry_after_date": 2}, "needs a status"),
+        ({"status": 503, "retry_after_date": 2, "headers": {"retry-after": "1"}}, "no Retry-After"),
+    ],
+)
+def test_invalid_matchers_and_dates_are_refused(stub, fault, fragment):
+    resp = stub.admin("POST", "/services/f/faults", json=fault)
+    assert resp.status_code == 400
+    assert fragment in resp.json()["message"]
