@@ -14,9 +14,10 @@ PAYLOAD = (ROOT / "harness" / "payloads" / "diabetes-page-rows.json").read_text(
 SCRIPT = """\
 #!/bin/sh
 set -eu
-curl --silent --show-error --fail-with-body --max-time 10 \\
+answer=$(curl --silent --show-error --fail-with-body --max-time 10 \\
     -H "Content-Type: application/json" {auth} \\
-    --data-binary @body.json "$SCORING_URI"
+    --data-binary @body.json "$SCORING_URI")
+printf '%s\\n' "$answer" | tr -d ' '  # the answer compacted (it has no strings: every space goes)
 """
 
 LANGUAGE = """\
