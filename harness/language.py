@@ -83,6 +83,7 @@ class Language:
     docker: dict[str, Toolchain] = field(default_factory=dict)  # image profile -> toolchain
     sources: tuple[str, ...] = ()  # globs (in the client folder) counted as the sample's code
     dependencies: tuple[str, str] | None = None  # (build file, regex whose group 1 names a dependency)
+    handles: dict[str, str] = field(default_factory=dict)  # comparison.toml feature -> how the sample does it
     programs: dict[str, Program] = field(default_factory=lambda: {DEFAULT_PROGRAM: Program("")})
     ignore: tuple[str, ...] = ()  # build outputs a reader may have left in the client folder: never copied
     pass_env: tuple[str, ...] = ()  # environment a local run inherits from the harness, besides the basics
@@ -189,8 +190,18 @@ def _uses(value: Any, toolchains: dict[str, tuple[Toolchain, Toolchain]], where:
     return names
 
 
+HANDLED_BY = ("standard: ", "library: ", "code: ")  # comparison.toml's kinds
+
+
+def _handles(doc: Any, where: str) -> dict[str, str]:
+    """[report.handles]: feature = "standard: ..." | "library: ..." | "code: ..." (the features: comparison.toml)."""
+    if not isinstance(doc, dict) or not all(isinstance(v, str) and v.startswith(HANDLED_BY) for v in doc.values()):
+        raise CatalogError(f'{where}: [report.handles] values are "standard: ...", "library: ..." or "code: ..."')
+    return {str(k): v for k, v in doc.items()}
+
+
 def _report(doc: dict, where: str) -> tuple[tuple[str, ...], tuple[str, str] | None]:
-    only(doc, {"sources", "dependencies"}, f"{where}: [report]")
+    only(doc, {"sources", "dependencies", "handles"}, f"{where}: [report]")
     deps = doc.get("dependencies")
     if deps is not None:
         only(deps, {"file", "pattern"}, f"{where}: [report.dependencies]")
@@ -222,6 +233,7 @@ def load_language(path: Path) -> Language:
         only(step, {"command", "fail_on_output"}, f"{where}: lint[{i}]")
         lint.append(LintStep(command(step.get("command"), f"{where}: lint[{i}]"), bool(step.get("fail_on_output"))))
     sources, deps = _report(doc.get("report", {}), where)
+    handles = _handles(doc.get("report", {}).get("handles", {}), where)
     return Language(
         name=path.stem,
         title=str(doc.get("title", path.stem)),
@@ -234,6 +246,7 @@ def load_language(path: Path) -> Language:
         },
         sources=sources,
         dependencies=deps,
+        handles=handles,
         programs=_programs(doc.get("programs", {DEFAULT_PROGRAM: ""}), where),
         ignore=tuple(str(p) for p in doc.get("ignore", ())),
         pass_env=tuple(str(p) for p in doc.get("pass_env", ())),

@@ -5,12 +5,46 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
 from .backends.base import RunResult
 
 _running: set[subprocess.Popen] = set()
+
+
+def _peak_kb(group: int) -> int:
+    """The largest high-water mark of resident memory (VmHWM) among the processes of a process group, in kB."""
+    peak = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) != group:  # pgrp, the 5th field of /proc/<pid>/stat
+                continue
+            status = (stat.parent / "status").read_text()
+        except (OSError, IndexError, ValueError):  # gone meanwhile
+            continue
+        hwm = next((line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")), "0")
+        peak = max(peak, int(hwm))
+    return peak
+
+
+class _MemoryWatch(threading.Thread):
+    """Samples the peak memory of a command's process group every 25 ms while it runs (the high-water marks it
+    reads only grow, so a sample misses at most what the last 25 ms added). Linux only; elsewhere None."""
+
+    def __init__(self, group: int) -> None:
+        super().__init__(daemon=True)
+        self.group, self.peak_kb, self.done = group, None, threading.Event()
+
+    def run(self) -> None:
+        if not Path("/proc/self/status").exists():
+            return
+        while True:
+            self.peak_kb = max(self.peak_kb or 0, _peak_kb(self.group)) or self.peak_kb
+            if self.done.wait(0.025):
+                return
 
 
 def kill_all() -> None:
@@ -36,6 +70,8 @@ def run_command(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: flo
         return RunResult(None, "", f"cannot start {argv[0]}: {exc.strerror or exc}", 0.0)
     killed = False
     _running.add(proc)
+    watch = _MemoryWatch(proc.pid)
+    watch.start()
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -48,9 +84,10 @@ def run_command(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: flo
         raise
     finally:
         _running.discard(proc)
+        watch.done.set()
     seconds = time.monotonic() - start
     decode = lambda b: b.decode("utf-8", "replace")  # noqa: E731
-    return RunResult(None if killed else proc.returncode, decode(out), decode(err), seconds, killed)
+    return RunResult(None if killed else proc.returncode, decode(out), decode(err), seconds, killed, watch.peak_kb)
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

@@ -48,6 +48,7 @@ class RunResult:
     stderr: str
     seconds: float
     killed: bool = False  # still running at its time limit
+    peak_kb: int | None = None  # the process's peak resident memory, where the backend measures it (local)
 
 
 @dataclass

@@ -98,3 +98,53 @@ def test_the_comparison_page_counts_the_client_folder_the_run_used(harness, tmp_
     table = (tmp_path / "results" / "comparison.md").read_text()
     row = next(line for line in table.splitlines() if line.startswith("| Python"))
     assert f"| {want} |" in row, row
+
+
+def test_every_dependency_of_every_client_has_its_licence_on_the_page():
+    from harness import report_facts
+
+    languages = catalog.load_languages()
+    unknown = {n: d for n, lang in languages.items() for d in compare.dependencies(lang) if not report_facts.licence(d)}
+    assert not unknown, f"add their licences to harness/comparison.toml [licences]: {unknown}"
+    (row,) = compare.rows([doc(3.0, 0.1)], languages)
+    row["dependencies"] = ["requests", "left-pad"]
+    assert compare._licensed(row["dependencies"]) == "requests (Apache-2.0), left-pad (licence unknown)"
+
+
+def test_support_dates_come_from_the_pins_of_each_language():
+    """Go's row names Go's pins (its go.mod, its images), never Java's; every language has at least one."""
+    from harness import report_facts
+
+    languages = catalog.load_languages()
+    support = {n: report_facts.support_of(lang) for n, lang in languages.items()}
+    assert all(support.values()), support
+    assert any("go.mod" in s.what or "Go 1." in s.what for s in support["go"])
+    assert not any("Java" in s.what or "maven" in s.what for s in support["go"])
+    assert [s.until for s in support["java"]] == sorted(s.until for s in support["java"])
+
+
+def test_the_minimal_samples_are_the_readmes_first_blocks_side_by_side():
+    languages = catalog.load_languages()
+    table = compare.rows([{"backend": "local", "languages": [dict(doc(1.0, 0.1)["languages"][0], name=n, title=n)
+                                                              for n in languages]}], languages)  # fmt: skip
+    markdown = compare.to_markdown(table, languages)
+    for name, lang in languages.items():
+        first = (lang.client / "README.md").read_text().split("```", 2)[1].split("\n", 1)[1].rstrip("\n`")
+        assert first.strip() in markdown, name
+    page = compare.to_html(table, "local", languages)
+    assert page.count('<figure class="sample">') == len(languages)
+
+
+def test_peak_memory_is_measured_on_the_local_backend(tmp_path):
+    """A run that holds 80 MB peaks above 80 MB; its twin holding nothing stays far below."""
+    import sys
+
+    from harness.procs import run_command
+
+    hold = "import time; x = bytearray(80_000_000); x[::4096] = b'1' * len(x[::4096]); time.sleep(0.2)"
+    big = run_command([sys.executable, "-c", hold], cwd=tmp_path, env={}, timeout=30)
+    small = run_command([sys.executable, "-c", "import time; time.sleep(0.2)"], cwd=tmp_path, env={}, timeout=30)
+    assert big.exit_code == 0 and big.peak_kb and big.peak_kb > 80_000, big
+    assert small.peak_kb and small.peak_kb < 60_000, small
+    (row,) = compare.rows([doc(1.0, 0.1)], catalog.load_languages())
+    assert row["peak_mb"] is None  # a run with no measure shows none, never a zero
