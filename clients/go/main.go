@@ -1,5 +1,5 @@
 // Command scoring-client calls a model deployed as a web service and prints
-// its predictions.
+// its answer, the predictions, as received (compacted to one line).
 //
 // Environment variables:
 //
@@ -11,18 +11,12 @@
 //	SCORING_DEPLOYMENT (optional) the deployment of an Azure ML online endpoint
 //	                 to call, whatever its traffic split; sent as
 //	                 "azureml-model-deployment: <name>"
-//	SCORING_INPUT_FILE (optional) a file (an image, say) to send as raw bytes with
-//	                 "Content-Type: application/octet-stream" instead of the rows,
-//	                 to a service that reads the raw request; its JSON answer is
-//	                 printed as it is
-//	SCORING_INPUT_FIELD (optional) with SCORING_INPUT_FILE: upload the file as
-//	                 multipart/form-data in this form field instead (ModelArts:
-//	                 "images"), its type guessed from the file name
 //
 // Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
-// are retried up to 3 times, after the Retry-After the service asks for (at
-// most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400 or 401 or a
-// server certificate that fails verification, are not.
+// are retried up to 3 times, after the Retry-After the service asks for (in
+// seconds or as an HTTP date, at most 10 s) or else 0.5, 1, then 2 s, within
+// SCORING_TIMEOUT. Other errors, such as 400 or 401, a timeout or a server
+// certificate that fails verification, are not.
 //
 // Exit status: 0 success, 1 the call failed, 2 bad configuration.
 package main
@@ -35,13 +29,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
-	"mime/multipart"
 	"net/http"
-	"net/textproto"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -63,8 +53,8 @@ var rows = [][]float64{
 
 const attempts = 4 // one call and up to three retries
 
-// deploymentName is what an azureml-model-deployment header may hold here: visible ASCII, no spaces.
-var deploymentName = regexp.MustCompile(`^[\x21-\x7e]+$`)
+// visible is what a key or a deployment name may hold in a header: visible ASCII, no spaces or line breaks.
+var visible = regexp.MustCompile(`^[\x21-\x7e]+$`)
 
 // retryStatus are the answers of a service that is busy or restarting.
 var retryStatus = map[int]bool{429: true, 502: true, 503: true, 504: true}
@@ -92,89 +82,51 @@ func main() {
 	}
 
 	timeout := time.Duration(seconds * float64(time.Second))
-	headers := http.Header{}
+	headers := http.Header{"Content-Type": {"application/json"}}
 	if key := os.Getenv("SCORING_KEY"); key != "" {
+		if !visible.MatchString(key) { // a line break would end the header and start another
+			exit(2, "SCORING_KEY must be the key alone: visible ASCII, no spaces or line breaks")
+		}
 		headers.Set("Authorization", "Bearer "+key)
 	}
 	if deployment := os.Getenv("SCORING_DEPLOYMENT"); deployment != "" { // an online endpoint's deployment
-		if !deploymentName.MatchString(deployment) {
+		if !visible.MatchString(deployment) {
 			exit(2, "SCORING_DEPLOYMENT must be a deployment name (visible ASCII, no spaces or line breaks)")
 		}
 		headers.Set("azureml-model-deployment", deployment)
 	}
 
-	var output any
-	if file := os.Getenv("SCORING_INPUT_FILE"); file != "" {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			exit(2, "cannot read SCORING_INPUT_FILE: %v", err)
-		}
-		contentType := "application/octet-stream"
-		if field := os.Getenv("SCORING_INPUT_FIELD"); field != "" {
-			if contentType, data, err = form(field, filepath.Base(file), data); err != nil {
-				exit(1, "%v", err)
-			}
-		}
-		answer, err := call(uri, headers, contentType, data, timeout)
-		if err != nil {
-			exit(1, "%v", err)
-		}
-		if err := json.Unmarshal(answer, &output); err != nil { // whatever JSON the service answers
-			exit(1, "unexpected response from %s: %v", uri, err)
-		}
-	} else {
-		body, err := json.Marshal(scoringRequest{Data: rows})
-		if err == nil {
-			output, err = score(uri, headers, body, timeout)
-		}
-		if err != nil {
-			exit(1, "%v", err)
-		}
+	body, err := json.Marshal(scoringRequest{Data: rows})
+	if err != nil {
+		exit(1, "%v", err)
 	}
-	// Encode writes the answer as one line of JSON and a newline.
-	if err := json.NewEncoder(os.Stdout).Encode(output); err != nil {
+	answer, err := call(uri, headers, body, timeout)
+	if err != nil {
+		exit(1, "%v", err)
+	}
+	var predictions []float64 // checked: a JSON array of numbers (the body null is not)
+	if err := json.Unmarshal(answer, &predictions); err != nil || predictions == nil {
+		exit(1, "unexpected response from %s: expected a JSON array of numbers, got %.200q", uri, answer)
+	}
+	// The answer as received, its whitespace between tokens removed, and a newline.
+	var line bytes.Buffer
+	if err := json.Compact(&line, answer); err == nil {
+		line.WriteByte('\n')
+		_, err = line.WriteTo(os.Stdout)
+	}
+	if err != nil {
 		exit(1, "%v", err)
 	}
 }
 
-// form returns a multipart/form-data body holding the file in one field, and its Content-Type.
-func form(field, filename string, data []byte) (string, []byte, error) {
-	kind := mime.TypeByExtension(filepath.Ext(filename))
-	if kind == "" {
-		kind = "application/octet-stream"
-	}
-	var buf bytes.Buffer
-	w := multipart.NewWriter(&buf)
-	header := textproto.MIMEHeader{}
-	header.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, field, filename))
-	header.Set("Content-Type", kind)
-	part, err := w.CreatePart(header)
-	if err == nil {
-		_, err = part.Write(data)
-	}
-	if err == nil {
-		err = w.Close() // the closing boundary
-	}
-	return w.FormDataContentType(), buf.Bytes(), err
-}
-
-// score sends the rows to the service and returns one prediction per row.
-func score(uri string, headers http.Header, body []byte, timeout time.Duration) ([]float64, error) {
-	answer, err := call(uri, headers, "application/json", body, timeout)
-	if err != nil {
-		return nil, err
-	}
-	return predictions(uri, answer)
-}
-
 // call POSTs body to the service and returns its successful answer, retrying
 // transient failures until the deadline.
-func call(uri string, headers http.Header, contentType string, body []byte, timeout time.Duration) ([]byte, error) {
+func call(uri string, headers http.Header, body []byte, timeout time.Duration) ([]byte, error) {
 	// The deadline covers every attempt: connecting, sending, reading and waiting.
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	for attempt := 1; ; attempt++ {
-		resp, respBody, err := post(ctx, uri, headers, contentType, body)
+		resp, respBody, err := post(ctx, uri, headers, body)
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, fmt.Errorf("no response from %s within %g s", uri, timeout.Seconds())
 		}
@@ -198,15 +150,13 @@ func call(uri string, headers http.Header, contentType string, body []byte, time
 	}
 }
 
-// post sends one request, with headers and the Content-Type, and reads the whole answer.
-func post(ctx context.Context, uri string, headers http.Header, contentType string,
-	body []byte) (*http.Response, []byte, error) {
+// post sends one request with the headers and reads the whole answer.
+func post(ctx context.Context, uri string, headers http.Header, body []byte) (*http.Response, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, uri, bytes.NewReader(body))
 	if err != nil {
 		return nil, nil, err
 	}
 	req.Header = headers.Clone()
-	req.Header.Set("Content-Type", contentType)
 	resp, err := client.Do(req)
 	if err != nil {
 		var urlErr *url.Error
@@ -220,29 +170,20 @@ func post(ctx context.Context, uri string, headers http.Header, contentType stri
 	return resp, respBody, err
 }
 
-// retryDelay is the Retry-After the service asked for (at most 10 s), else 0.5, 1, 2 s.
+// retryDelay is the wait the service asked for in Retry-After (seconds, or an
+// HTTP date), else 0.5, 1, 2 s; a Retry-After of any other form is ignored.
+// The wait is kept within 0..10 s.
 func retryDelay(attempt int, resp *http.Response) time.Duration {
+	wait := time.Duration(500<<(attempt-1)) * time.Millisecond
 	if resp != nil {
-		if s, err := strconv.ParseFloat(resp.Header.Get("Retry-After"), 64); err == nil && s >= 0 {
-			if s > 10 {
-				s = 10
-			}
-			return time.Duration(s * float64(time.Second))
+		after := resp.Header.Get("Retry-After")
+		if s, err := strconv.ParseUint(after, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) { // digits only
+			wait = time.Duration(min(s, 10)) * time.Second
+		} else if date, err := http.ParseTime(after); err == nil {
+			wait = time.Until(date)
 		}
 	}
-	return time.Duration(500<<(attempt-1)) * time.Millisecond
-}
-
-// predictions decodes the service's answer: a JSON array of numbers.
-func predictions(uri string, body []byte) ([]float64, error) {
-	var p []float64
-	if err := json.Unmarshal(body, &p); err != nil {
-		return nil, fmt.Errorf("unexpected response from %s: %v", uri, err)
-	}
-	if p == nil { // the body was null
-		return nil, fmt.Errorf("unexpected response from %s: expected a JSON array of numbers", uri)
-	}
-	return p, nil
+	return min(max(wait, 0), 10*time.Second)
 }
 
 // detail returns ": " and the message of a JSON error body, else the body

@@ -27,9 +27,12 @@
 // {"output1": {...}}, "Details": null}, as received on one line.
 //
 // Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
-// are retried up to 3 times, after the Retry-After the service asks for (at
-// most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400 or 401 or a
-// server certificate that fails verification, are not.
+// are retried up to 3 times, after the Retry-After the service asks for (in
+// seconds or as an HTTP date, at most 10 s) or else 0.5, 1, then 2 s, within
+// SCORING_TIMEOUT. Other errors (another 4xx, a timeout, a server certificate
+// that fails verification) are not. The submit, which creates a job, is sent
+// again only where the service cannot have acted on it (429, 503, a refused
+// connection); a 409 to a repeated start means the first one started the job.
 //
 // Exit status: 0 the job finished, 1 a call or the job failed (or did not
 // finish in time), 2 bad configuration.
@@ -49,6 +52,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -75,6 +79,15 @@ var diabetes = table{
 	},
 }
 
+// What a request does decides when it may be sent again.
+type kind int
+
+const (
+	submit   kind = iota // POST: creates the job; sent again only where the service cannot have acted on it
+	startJob             // POST: safe to repeat; a 409 to a repeat means the first one started the job
+	check                // GET: safe to repeat
+)
+
 // jobStatus is the part of a job's status document the program reads.
 type jobStatus struct {
 	StatusCode string `json:"StatusCode"` // NotStarted, Running, Finished, Failed or Cancelled
@@ -82,6 +95,9 @@ type jobStatus struct {
 }
 
 const attempts = 4 // one call and up to three retries
+
+// visible is what a key may hold in a header: visible ASCII, no spaces or line breaks.
+var visible = regexp.MustCompile(`^[\x21-\x7e]+$`)
 
 // retryStatus are the answers of a service that is busy or restarting.
 var retryStatus = map[int]bool{429: true, 502: true, 503: true, 504: true}
@@ -103,6 +119,9 @@ func main() {
 	timeout := seconds("SCORING_TIMEOUT", "300")
 	interval := seconds("SCORING_POLL_INTERVAL", "1")
 	key := os.Getenv("SCORING_KEY")
+	if key != "" && !visible.MatchString(key) { // a line break would end the header and start another
+		exit(2, "SCORING_KEY must be the key alone: visible ASCII, no spaces or line breaks")
+	}
 
 	body, err := json.Marshal(request{
 		Inputs:           map[string]table{"input1": diabetes},
@@ -123,8 +142,10 @@ func main() {
 	}
 
 	// 1. Submit the job; the answer is its id.
-	answer, err := call(ctx, http.MethodPost, uri, key, body)
-	if err != nil {
+	answer, err := call(ctx, submit, uri, key, body)
+	if errors.Is(err, context.DeadlineExceeded) {
+		exit(1, "no response from %s within %g s; the job may have been created", uri, timeout.Seconds())
+	} else if err != nil {
 		failed(uri, err)
 	}
 	var id string
@@ -134,7 +155,7 @@ func main() {
 
 	// 2. Start it.  The id is escaped as one path segment; the query is kept.
 	start := jobs.JoinPath(url.PathEscape(id), "start").String()
-	if _, err := call(ctx, http.MethodPost, start, key, nil); err != nil {
+	if _, err := call(ctx, startJob, start, key, nil); err != nil {
 		failed(start, err)
 	}
 
@@ -168,7 +189,7 @@ func main() {
 func poll(ctx context.Context, uri, key string, interval time.Duration) ([]byte, jobStatus, error) {
 	for {
 		var s jobStatus
-		answer, err := call(ctx, http.MethodGet, uri, key, nil)
+		answer, err := call(ctx, check, uri, key, nil)
 		if err != nil {
 			return nil, s, err
 		}
@@ -202,25 +223,38 @@ func seconds(name, fallback string) time.Duration {
 }
 
 // call sends one request (a JSON body, or none when body is nil) and returns
-// the successful answer, retrying transient failures until ctx's deadline; then
-// its error is context.DeadlineExceeded.
-func call(ctx context.Context, method, uri, key string, body []byte) ([]byte, error) {
+// the successful answer, retrying transient failures as its kind allows until
+// ctx's deadline; then its error is context.DeadlineExceeded.
+func call(ctx context.Context, k kind, uri, key string, body []byte) ([]byte, error) {
+	method := http.MethodPost
+	if k == check {
+		method = http.MethodGet
+	}
 	for attempt := 1; ; attempt++ {
 		resp, respBody, err := send(ctx, method, uri, key, body)
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, context.DeadlineExceeded
 		}
+		again := true // the request may be sent again
 		switch {
 		case badCertificate(err): // fails verification again on every try: not retried
 			return nil, fmt.Errorf("cannot reach %s: %v", uri, err)
-		case err != nil: // refused, reset: worth another try
+		case err != nil: // refused, reset: worth another try (a submit only if refused: nothing was sent)
+			again = k != submit || errors.Is(err, syscall.ECONNREFUSED)
 			err = fmt.Errorf("cannot reach %s: %v", uri, err)
-		case retryStatus[resp.StatusCode]:
+		case retryStatus[resp.StatusCode]: // a submit only on 429 and 503: the service did not take it
+			again = k != submit || resp.StatusCode == http.StatusTooManyRequests ||
+				resp.StatusCode == http.StatusServiceUnavailable
 			err = fmt.Errorf("HTTP %s%s", resp.Status, detail(respBody))
+		case resp.StatusCode == http.StatusConflict && k == startJob && attempt > 1:
+			return respBody, nil // the job was started by the attempt whose answer was lost
 		case resp.StatusCode < 200 || resp.StatusCode > 299:
 			return nil, fmt.Errorf("HTTP %s%s", resp.Status, detail(respBody))
 		default:
 			return respBody, nil
+		}
+		if !again {
+			return nil, fmt.Errorf("%v; not sent again: the job may have been created", err)
 		}
 		wait := retryDelay(attempt, resp)
 		if deadline, _ := ctx.Deadline(); attempt == attempts || time.Until(deadline) <= wait {
@@ -259,17 +293,20 @@ func send(ctx context.Context, method, uri, key string, body []byte) (*http.Resp
 	return resp, respBody, err
 }
 
-// retryDelay is the Retry-After the service asked for (at most 10 s), else 0.5, 1, 2 s.
+// retryDelay is the wait the service asked for in Retry-After (seconds, or an
+// HTTP date), else 0.5, 1, 2 s; a Retry-After of any other form is ignored.
+// The wait is kept within 0..10 s.
 func retryDelay(attempt int, resp *http.Response) time.Duration {
+	wait := time.Duration(500<<(attempt-1)) * time.Millisecond
 	if resp != nil {
-		if s, err := strconv.ParseFloat(resp.Header.Get("Retry-After"), 64); err == nil && s >= 0 {
-			if s > 10 {
-				s = 10
-			}
-			return time.Duration(s * float64(time.Second))
+		after := resp.Header.Get("Retry-After")
+		if s, err := strconv.ParseUint(after, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) { // digits only
+			wait = time.Duration(min(s, 10)) * time.Second
+		} else if date, err := http.ParseTime(after); err == nil {
+			wait = time.Until(date)
 		}
 	}
-	return time.Duration(500<<(attempt-1)) * time.Millisecond
+	return min(max(wait, 0), 10*time.Second)
 }
 
 // detail returns ": " and the message of a classic error body, else the body

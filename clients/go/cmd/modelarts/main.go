@@ -18,9 +18,10 @@
 // on one line.
 //
 // Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
-// are retried up to 3 times, after the Retry-After the service asks for (at
-// most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400 or 401 or a
-// server certificate that fails verification, are not.
+// are retried up to 3 times, after the Retry-After the service asks for (in
+// seconds or as an HTTP date, at most 10 s) or else 0.5, 1, then 2 s, within
+// SCORING_TIMEOUT. Other errors (another 4xx, a timeout, a server certificate
+// that fails verification) are not.
 //
 // Exit status: 0 success, 1 the call failed, 2 bad configuration.
 package main
@@ -63,6 +64,9 @@ type iris struct {
 
 const attempts = 4 // one call and up to three retries
 
+// visible is what a token may hold in a header: visible ASCII, no spaces or line breaks.
+var visible = regexp.MustCompile(`^[\x21-\x7e]+$`)
+
 // retryStatus are the answers of a service that is busy or restarting.
 var retryStatus = map[int]bool{429: true, 502: true, 503: true, 504: true}
 
@@ -88,6 +92,10 @@ func main() {
 		exit(2, "SCORING_TIMEOUT must be 0 < seconds <= 86400, not %q", timeoutText)
 	}
 	timeout := time.Duration(seconds * float64(time.Second))
+	token := os.Getenv("SCORING_TOKEN")
+	if token != "" && !visible.MatchString(token) { // a line break would end the header and start another
+		exit(2, "SCORING_TOKEN must be the token alone: visible ASCII, no spaces or line breaks")
+	}
 
 	var body request
 	body.Meta.UUID, err = newUUID() // one per call, the same for its retries
@@ -100,7 +108,7 @@ func main() {
 		exit(1, "%v", err)
 	}
 
-	answer, err := call(uri, os.Getenv("SCORING_TOKEN"), data, timeout)
+	answer, err := call(uri, token, data, timeout)
 	if err != nil {
 		exit(1, "%v", err)
 	}
@@ -180,17 +188,20 @@ func post(ctx context.Context, uri, token string, body []byte) (*http.Response, 
 	return resp, respBody, err
 }
 
-// retryDelay is the Retry-After the service asked for (at most 10 s), else 0.5, 1, 2 s.
+// retryDelay is the wait the service asked for in Retry-After (seconds, or an
+// HTTP date), else 0.5, 1, 2 s; a Retry-After of any other form is ignored.
+// The wait is kept within 0..10 s.
 func retryDelay(attempt int, resp *http.Response) time.Duration {
+	wait := time.Duration(500<<(attempt-1)) * time.Millisecond
 	if resp != nil {
-		if s, err := strconv.ParseFloat(resp.Header.Get("Retry-After"), 64); err == nil && s >= 0 {
-			if s > 10 {
-				s = 10
-			}
-			return time.Duration(s * float64(time.Second))
+		after := resp.Header.Get("Retry-After")
+		if s, err := strconv.ParseUint(after, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) { // digits only
+			wait = time.Duration(min(s, 10)) * time.Second
+		} else if date, err := http.ParseTime(after); err == nil {
+			wait = time.Until(date)
 		}
 	}
-	return time.Duration(500<<(attempt-1)) * time.Millisecond
+	return min(max(wait, 0), 10*time.Second)
 }
 
 // detail returns ": " and the message of a ModelArts error body, else the

@@ -1,5 +1,5 @@
 // Command oip-infer calls a model on an Open Inference Protocol v2 server
-// (KServe, NVIDIA Triton, Seldon MLServer) and prints its predictions.
+// (KServe, NVIDIA Triton, Seldon MLServer) and prints its answer.
 //
 // Environment variables:
 //
@@ -14,12 +14,14 @@
 //
 //	{"inputs": [{"name": "input-0", "shape": [2, 10], "datatype": "FP64", "data": [...]}]}
 //
-// and prints the data of the first output, the predictions, as a JSON array.
+// and prints the answer as received (compacted to one line) once its first
+// output's data, the predictions, is an array of numbers.
 //
 // Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
-// are retried up to 3 times, after the Retry-After the service asks for (at
-// most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400 or 404 or a
-// server certificate that fails verification, are not.
+// are retried up to 3 times, after the Retry-After the service asks for (in
+// seconds or as an HTTP date, at most 10 s) or else 0.5, 1, then 2 s, within
+// SCORING_TIMEOUT. Other errors (another 4xx, a timeout, a server certificate
+// that fails verification) are not.
 //
 // Exit status: 0 success, 1 the call failed, 2 bad configuration.
 package main
@@ -47,7 +49,7 @@ type tensor struct {
 	Name     string        `json:"name"`
 	Shape    []int         `json:"shape"`
 	Datatype string        `json:"datatype"`
-	Data     []json.Number `json:"data"` // json.Number keeps each number's text as received
+	Data     []json.Number `json:"data"` // json.Number: each number checked, whatever its size
 }
 
 // rows are two rows of ten features each, so the service returns two predictions.
@@ -59,6 +61,9 @@ var rows = [][]float64{
 }
 
 const attempts = 4 // one call and up to three retries
+
+// visible is what a key may hold in a header: visible ASCII, no spaces or line breaks.
+var visible = regexp.MustCompile(`^[\x21-\x7e]+$`)
 
 // retryStatus are the answers of a service that is busy or restarting.
 var retryStatus = map[int]bool{429: true, 502: true, 503: true, 504: true}
@@ -85,6 +90,10 @@ func main() {
 		exit(2, "SCORING_TIMEOUT must be 0 < seconds <= 86400, not %q", timeoutText)
 	}
 	timeout := time.Duration(seconds * float64(time.Second))
+	key := os.Getenv("SCORING_KEY")
+	if key != "" && !visible.MatchString(key) { // a line break would end the header and start another
+		exit(2, "SCORING_KEY must be the key alone: visible ASCII, no spaces or line breaks")
+	}
 
 	// One tensor of shape [rows, features], its data flat (row-major).
 	input := tensor{Name: "input-0", Shape: []int{len(rows), len(rows[0])}, Datatype: "FP64"}
@@ -98,37 +107,42 @@ func main() {
 		exit(1, "%v", err)
 	}
 
-	answer, err := call(uri, os.Getenv("SCORING_KEY"), data, timeout)
+	answer, err := call(uri, key, data, timeout)
 	if err != nil {
 		exit(1, "%v", err)
 	}
-	predictions, err := firstOutput(answer)
-	if err != nil {
+	if err := checkOutput(answer); err != nil {
 		exit(1, "unexpected response from %s: %v", uri, err)
 	}
-	fmt.Println(predictions)
+	// The answer as received, its whitespace between tokens removed, and a newline.
+	var line bytes.Buffer
+	if err := json.Compact(&line, answer); err == nil {
+		line.WriteByte('\n')
+		_, err = line.WriteTo(os.Stdout)
+	}
+	if err != nil {
+		exit(1, "%v", err)
+	}
 }
 
-// firstOutput returns the data of the answer's first output, a JSON array of
-// numbers, with each number's text as received.
-func firstOutput(body []byte) (string, error) {
+// checkOutput tells whether the answer holds the predictions: the data of its
+// first output, an array of finite numbers.
+func checkOutput(body []byte) error {
 	var answer struct {
 		Outputs []tensor `json:"outputs"`
 	}
 	if err := json.Unmarshal(body, &answer); err != nil {
-		return "", err
+		return err
 	}
 	if len(answer.Outputs) == 0 || answer.Outputs[0].Data == nil {
-		return "", errors.New(`expected {"outputs": [{"data": [...]}]}`)
+		return errors.New(`expected {"outputs": [{"data": [...]}]}`)
 	}
-	texts := make([]string, len(answer.Outputs[0].Data))
 	for i, n := range answer.Outputs[0].Data {
 		if f, err := n.Float64(); err != nil || math.IsInf(f, 0) {
-			return "", fmt.Errorf("prediction %d is not a double: %s", i+1, n)
+			return fmt.Errorf("prediction %d is not a double: %s", i+1, n)
 		}
-		texts[i] = n.String()
 	}
-	return "[" + strings.Join(texts, ",") + "]", nil
+	return nil
 }
 
 // call POSTs the JSON body to the service and returns its successful answer,
@@ -185,17 +199,20 @@ func post(ctx context.Context, uri, key string, body []byte) (*http.Response, []
 	return resp, respBody, err
 }
 
-// retryDelay is the Retry-After the service asked for (at most 10 s), else 0.5, 1, 2 s.
+// retryDelay is the wait the service asked for in Retry-After (seconds, or an
+// HTTP date), else 0.5, 1, 2 s; a Retry-After of any other form is ignored.
+// The wait is kept within 0..10 s.
 func retryDelay(attempt int, resp *http.Response) time.Duration {
+	wait := time.Duration(500<<(attempt-1)) * time.Millisecond
 	if resp != nil {
-		if s, err := strconv.ParseFloat(resp.Header.Get("Retry-After"), 64); err == nil && s >= 0 {
-			if s > 10 {
-				s = 10
-			}
-			return time.Duration(s * float64(time.Second))
+		after := resp.Header.Get("Retry-After")
+		if s, err := strconv.ParseUint(after, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) { // digits only
+			wait = time.Duration(min(s, 10)) * time.Second
+		} else if date, err := http.ParseTime(after); err == nil {
+			wait = time.Until(date)
 		}
 	}
-	return time.Duration(500<<(attempt-1)) * time.Millisecond
+	return min(max(wait, 0), 10*time.Second)
 }
 
 // detail returns ": " and the "error" of an inference error body, else the

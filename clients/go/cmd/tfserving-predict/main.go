@@ -1,5 +1,5 @@
 // Command tfserving-predict calls a TF Serving or KServe (v1 protocol) model
-// and prints its predictions.
+// and prints its answer.
 //
 // Environment variables:
 //
@@ -16,13 +16,15 @@
 //
 //	{"instances": [[0.0199132141783263, ...], [-0.0127796318808497, ...]]}
 //
-// and prints the answer's "predictions" as received, on one line. An error
+// and prints the answer {"predictions": [...]} as received, compacted to one
+// line. An error
 // answer is reported with its status and its {"error": "..."} string.
 //
 // Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
-// are retried up to 3 times, after the Retry-After the service asks for (at
-// most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 401, 404 or
-// a server certificate that fails verification, are not.
+// are retried up to 3 times, after the Retry-After the service asks for (in
+// seconds or as an HTTP date, at most 10 s) or else 0.5, 1, then 2 s, within
+// SCORING_TIMEOUT. Other errors (another 4xx, a timeout, a server certificate
+// that fails verification) are not.
 //
 // Exit status: 0 success, 1 the call failed, 2 bad configuration.
 package main
@@ -59,6 +61,9 @@ var rows = [][]float64{
 
 const attempts = 4 // one call and up to three retries
 
+// visible is what a key may hold in a header: visible ASCII, no spaces or line breaks.
+var visible = regexp.MustCompile(`^[\x21-\x7e]+$`)
+
 // retryStatus are the answers of a service that is busy or restarting.
 var retryStatus = map[int]bool{429: true, 502: true, 503: true, 504: true}
 
@@ -84,30 +89,33 @@ func main() {
 		exit(2, "SCORING_TIMEOUT must be 0 < seconds <= 86400, not %q", timeoutText)
 	}
 	timeout := time.Duration(seconds * float64(time.Second))
+	key := os.Getenv("SCORING_KEY")
+	if key != "" && !visible.MatchString(key) { // a line break would end the header and start another
+		exit(2, "SCORING_KEY must be the key alone: visible ASCII, no spaces or line breaks")
+	}
 
 	data, err := json.Marshal(request{Instances: rows})
 	if err != nil {
 		exit(1, "%v", err)
 	}
 
-	answer, err := call(uri, os.Getenv("SCORING_KEY"), data, timeout)
+	answer, err := call(uri, key, data, timeout)
 	if err != nil {
 		exit(1, "%v", err)
 	}
-	// {"predictions": [...]}: print the predictions as received (the numbers' own
-	// text, RawMessage keeps it), on one line.
-	var reply struct {
+	var reply struct { // {"predictions": [...]}
 		Predictions json.RawMessage `json:"predictions"`
 	}
-	var line bytes.Buffer
 	if err := json.Unmarshal(answer, &reply); err != nil || reply.Predictions == nil {
-		exit(1, "unexpected response from %s: no \"predictions\" in %.200s", uri, answer)
+		exit(1, "unexpected response from %s: no \"predictions\" in %.200q", uri, answer)
 	}
-	if err := json.Compact(&line, reply.Predictions); err != nil {
-		exit(1, "unexpected response from %s: %v", uri, err)
+	// The answer as received, its whitespace between tokens removed, and a newline.
+	var line bytes.Buffer
+	if err := json.Compact(&line, answer); err == nil {
+		line.WriteByte('\n')
+		_, err = line.WriteTo(os.Stdout)
 	}
-	line.WriteByte('\n')
-	if _, err := line.WriteTo(os.Stdout); err != nil {
+	if err != nil {
 		exit(1, "%v", err)
 	}
 }
@@ -166,17 +174,20 @@ func post(ctx context.Context, uri, key string, body []byte) (*http.Response, []
 	return resp, respBody, err
 }
 
-// retryDelay is the Retry-After the service asked for (at most 10 s), else 0.5, 1, 2 s.
+// retryDelay is the wait the service asked for in Retry-After (seconds, or an
+// HTTP date), else 0.5, 1, 2 s; a Retry-After of any other form is ignored.
+// The wait is kept within 0..10 s.
 func retryDelay(attempt int, resp *http.Response) time.Duration {
+	wait := time.Duration(500<<(attempt-1)) * time.Millisecond
 	if resp != nil {
-		if s, err := strconv.ParseFloat(resp.Header.Get("Retry-After"), 64); err == nil && s >= 0 {
-			if s > 10 {
-				s = 10
-			}
-			return time.Duration(s * float64(time.Second))
+		after := resp.Header.Get("Retry-After")
+		if s, err := strconv.ParseUint(after, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) { // digits only
+			wait = time.Duration(min(s, 10)) * time.Second
+		} else if date, err := http.ParseTime(after); err == nil {
+			wait = time.Until(date)
 		}
 	}
-	return time.Duration(500<<(attempt-1)) * time.Millisecond
+	return min(max(wait, 0), 10*time.Second)
 }
 
 // detail returns ": " and the "error" string of a TF Serving / KServe error
