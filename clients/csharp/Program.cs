@@ -1,4 +1,4 @@
-// Calls a model deployed as a web service and prints its predictions.
+// Calls a model deployed as a web service and prints its answer, the predictions.
 //
 // Environment variables:
 //   SCORING_URI      (required) scoring URI of the web service, for example
@@ -9,21 +9,20 @@
 //   SCORING_DEPLOYMENT (optional) the deployment of an Azure ML online endpoint
 //                    to call, whatever its traffic split; sent as
 //                    "azureml-model-deployment: <name>"
-//   SCORING_INPUT_FILE (optional) a file (an image, say) to send as raw bytes with
-//                    "Content-Type: application/octet-stream" instead of the rows,
-//                    to a service that reads the raw request; its JSON answer is
-//                    printed as it is
-//   SCORING_INPUT_FIELD (optional) with SCORING_INPUT_FILE: upload the file as
-//                    multipart/form-data in this form field instead (ModelArts:
-//                    "images"), its type guessed from the file name
+// SCORING_KEY and SCORING_DEPLOYMENT are visible ASCII (no spaces or line breaks).
+//
+// Prints the answer, a JSON array of numbers (one per row), as the service wrote
+// it less the whitespace between its tokens. To send a file instead, see Upload/.
 //
 // Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
-// are retried up to 3 times, after the Retry-After the service asks for (at
-// most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 401 or a TLS
-// certificate that fails verification, are not.
+// are retried up to 3 times, after the Retry-After the service asks for (seconds
+// or an HTTP date, at most 10 s) or else 0.5, 1, then 2 s, within SCORING_TIMEOUT.
+// Other errors, such as 400, 401, a timeout or a TLS certificate that fails
+// verification, are not.
 //
 // Exit status: 0 success, 1 the call failed, 2 bad configuration.
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -89,6 +88,8 @@ namespace ScoringClient
                 || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
                 return Fail(2, $"SCORING_URI must be an http:// or https:// URL, not \"{uriText}\"");
             string key = Environment.GetEnvironmentVariable("SCORING_KEY");
+            if (!IsVisible(key))
+                return Fail(2, "SCORING_KEY must be visible ASCII (no spaces or line breaks)");
             string timeoutText = Environment.GetEnvironmentVariable("SCORING_TIMEOUT");
             if (string.IsNullOrEmpty(timeoutText))
                 timeoutText = "30";
@@ -97,40 +98,10 @@ namespace ScoringClient
                 || !(seconds > 0 && seconds <= 86400)) // also rejects NaN
                 return Fail(2, $"SCORING_TIMEOUT must be 0 < seconds <= 86400, not \"{timeoutText}\"");
             string deployment = Environment.GetEnvironmentVariable("SCORING_DEPLOYMENT");
-            if (!string.IsNullOrEmpty(deployment) && !Regex.IsMatch(deployment, @"^[\x21-\x7E]+\z"))
+            if (!IsVisible(deployment))
                 return Fail(2, "SCORING_DEPLOYMENT must be a deployment name "
                     + "(visible ASCII, no spaces or line breaks)");
-
-            // The rows as JSON, a file's bytes as they are, or the file in a form field. A new
-            // body for every attempt: sending a request may dispose of its content.
-            string inputFile = Environment.GetEnvironmentVariable("SCORING_INPUT_FILE");
-            string field = Environment.GetEnvironmentVariable("SCORING_INPUT_FIELD");
-            Func<HttpContent> payload;
-            if (string.IsNullOrEmpty(inputFile))
-            {
-                byte[] json = Encoding.UTF8.GetBytes(JsonConvert.SerializeObject(new ScoringRequest { Data = Rows }));
-                payload = () => Bytes(json, "application/json");
-            }
-            else
-            {
-                try
-                {
-                    byte[] data = File.ReadAllBytes(inputFile);
-                    string name = Path.GetFileName(inputFile);
-                    if (string.IsNullOrEmpty(field))
-                        payload = () => Bytes(data, "application/octet-stream");
-                    else
-                        payload = () => new MultipartFormDataContent
-                        {
-                            { Bytes(data, ContentTypeOf(name)), field, name },
-                        };
-                }
-                catch (Exception e) when (
-                    e is IOException || e is UnauthorizedAccessException || e is ArgumentException)
-                {
-                    return Fail(2, $"cannot read SCORING_INPUT_FILE \"{inputFile}\": {e.Message}");
-                }
-            }
+            byte[] json = Encoding.UTF8.GetBytes(JsonConvert.SerializeObject(new ScoringRequest { Data = Rows }));
 
             // One deadline for every attempt: connecting, sending, reading the whole response
             // and waiting between attempts. Redirects are not followed: a redirected POST
@@ -145,11 +116,9 @@ namespace ScoringClient
                     client.DefaultRequestHeaders.Add("azureml-model-deployment", deployment);
                 try
                 {
-                    string body = await CallAsync(client, uri, key, payload, DateTime.UtcNow + timeout, deadline.Token);
-                    // Predictions: one per row, as a JSON array; for a file, whatever JSON the service answers.
-                    Console.WriteLine(string.IsNullOrEmpty(inputFile)
-                        ? JsonConvert.SerializeObject(Predictions(uri, body))
-                        : Answer(uri, body).ToString(Formatting.None));
+                    byte[] body = await CallAsync(client, uri, key, json, DateTime.UtcNow + timeout, deadline.Token);
+                    CheckPredictions(uri, body);
+                    PrintCompact(body);
                     return 0;
                 }
                 catch (OperationCanceledException)
@@ -167,16 +136,18 @@ namespace ScoringClient
             }
         }
 
-        // POSTs the payload and returns the service's successful answer, retrying transient
+        // POSTs the JSON and returns the service's successful answer, retrying transient
         // failures until the deadline.
-        private static async Task<string> CallAsync(
-            HttpClient client, Uri uri, string key, Func<HttpContent> payload, DateTime endsAt,
-            CancellationToken deadline)
+        private static async Task<byte[]> CallAsync(
+            HttpClient client, Uri uri, string key, byte[] json, DateTime endsAt, CancellationToken deadline)
         {
             for (int attempt = 1; ; attempt++)
             {
+                // A new request for every attempt: sending one may dispose of its content.
                 var request = new HttpRequestMessage(HttpMethod.Post, uri);
-                request.Content = payload();
+                request.Content = new ByteArrayContent(json);
+                // Exactly "application/json": StringContent would add "; charset=utf-8".
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
                 if (!string.IsNullOrEmpty(key))
                     request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
 
@@ -186,17 +157,14 @@ namespace ScoringClient
                 {
                     using (HttpResponseMessage response = await client.SendAsync(request, deadline))
                     {
-                        string body = await response.Content.ReadAsStringAsync();
+                        byte[] body = await response.Content.ReadAsByteArrayAsync();
                         int status = (int)response.StatusCode;
                         if (response.IsSuccessStatusCode)
                             return body;
-                        if (!RetryStatus.Contains(status))
-                            throw new ScoringException($"HTTP {status} {response.ReasonPhrase}{Detail(body)}");
                         failure = new ScoringException($"HTTP {status} {response.ReasonPhrase}{Detail(body)}");
-                        // Retry-After in seconds, at most 10 s, replaces the backoff.
-                        TimeSpan? retryAfter = response.Headers.RetryAfter?.Delta;
-                        if (retryAfter.HasValue && retryAfter.Value >= TimeSpan.Zero)
-                            wait = TimeSpan.FromSeconds(Math.Min(retryAfter.Value.TotalSeconds, 10));
+                        if (!RetryStatus.Contains(status))
+                            throw failure;
+                        wait = RetryAfter(response) ?? wait;
                     }
                 }
                 // A certificate that fails verification fails again on every retry: report it at once.
@@ -210,37 +178,35 @@ namespace ScoringClient
             }
         }
 
-        // Bytes with exactly this media type (no charset parameter).
-        private static HttpContent Bytes(byte[] data, string mediaType)
+        // The wait a Retry-After asks for, 0 to 10 s: digits are seconds, else an HTTP date
+        // ("Wed, 21 Oct 2026 07:28:00 GMT"); null for anything else ("nan", "-3"): the backoff applies.
+        private static TimeSpan? RetryAfter(HttpResponseMessage response)
         {
-            var content = new ByteArrayContent(data);
-            content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
-            return content;
+            IEnumerable<string> values;
+            if (!response.Headers.TryGetValues("Retry-After", out values))
+                return null;
+            string text = values.First().Trim();
+            double seconds;
+            DateTimeOffset date;
+            if (double.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out seconds)) // digits only
+                seconds = Math.Min(seconds, 10);
+            else if (DateTimeOffset.TryParseExact(
+                    text, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out date))
+                seconds = Math.Max(0, Math.Min((date - DateTimeOffset.UtcNow).TotalSeconds, 10));
+            else
+                return null;
+            return TimeSpan.FromSeconds(seconds);
         }
 
-        // The media type of a file by its extension; .NET has no such table outside ASP.NET.
-        private static string ContentTypeOf(string fileName)
-        {
-            switch (Path.GetExtension(fileName).ToLowerInvariant())
-            {
-                case ".png": return "image/png";
-                case ".jpg": case ".jpeg": return "image/jpeg";
-                case ".gif": return "image/gif";
-                case ".bmp": return "image/bmp";
-                default: return "application/octet-stream";
-            }
-        }
-
-        // The predictions in an answer, one per row; any other answer is a ScoringException.
-        private static double[] Predictions(Uri uri, string body)
+        // The answer must be one prediction per row, a JSON array of numbers; else a ScoringException.
+        private static void CheckPredictions(Uri uri, byte[] body)
         {
             string problem = "expected a JSON array of numbers";
             try
             {
-                // The service answers with one prediction per row.
-                var array = JToken.Parse(body) as JArray;
+                var array = JToken.Parse(Encoding.UTF8.GetString(body)) as JArray;
                 if (array != null && array.All(IsFiniteNumber))
-                    return array.Select(token => (double)token).ToArray();
+                    return;
             }
             catch (JsonException e)
             {
@@ -249,32 +215,46 @@ namespace ScoringClient
             throw new ScoringException($"unexpected response from {uri.OriginalString}: {problem}");
         }
 
-        // Any JSON answer; a body that is not JSON is a ScoringException.
-        private static JToken Answer(Uri uri, string body)
-        {
-            try
-            {
-                return JToken.Parse(body);
-            }
-            catch (JsonException e)
-            {
-                throw new ScoringException($"unexpected response from {uri.OriginalString}: {e.Message}");
-            }
-        }
-
         private static bool IsFiniteNumber(JToken token) =>
-            (token.Type == JTokenType.Integer || token.Type == JTokenType.Float)
-            && !double.IsNaN((double)token) && !double.IsInfinity((double)token);
+            token.Type == JTokenType.Integer
+            || (token.Type == JTokenType.Float && !double.IsNaN((double)token) && !double.IsInfinity((double)token));
+
+        // Prints the answer as received, less JSON's insignificant whitespace (space, tab, LF, CR
+        // between tokens), and a newline: no number or string is rewritten. The bytes go out as
+        // they came (UTF-8), whatever the console's encoding.
+        private static void PrintCompact(byte[] json)
+        {
+            var output = new MemoryStream();
+            bool inString = false, escaped = false;
+            foreach (byte b in json)
+            {
+                if (escaped)
+                    escaped = false; // the character after a backslash in a string
+                else if (inString)
+                {
+                    escaped = b == '\\';
+                    inString = b != '"';
+                }
+                else if (b == ' ' || b == '\t' || b == '\n' || b == '\r')
+                    continue; // between tokens: dropped
+                else
+                    inString = b == '"';
+                output.WriteByte(b);
+            }
+            output.WriteByte((byte)'\n');
+            using (Stream stdout = Console.OpenStandardOutput())
+                output.WriteTo(stdout);
+        }
 
         // ": " and the "message" of a JSON error body, else the body text, on one line
         // and cut to 200 characters; "" for an empty body.
-        private static string Detail(string body)
+        private static string Detail(byte[] body)
         {
-            string text = body;
+            string text = Encoding.UTF8.GetString(body);
             try
             {
                 // {"status_code": 401, "message": "missing or invalid key"}
-                JToken message = (JToken.Parse(body) as JObject)?["message"];
+                JToken message = (JToken.Parse(text) as JObject)?["message"];
                 if (message != null && message.Type == JTokenType.String && ((string)message).Trim().Length > 0)
                     text = (string)message;
             }
@@ -287,6 +267,11 @@ namespace ScoringClient
                 text = text.Substring(0, 200);
             return text.Length == 0 ? "" : ": " + text;
         }
+
+        // Unset, empty or visible ASCII only: a space or line break in a header value is a
+        // pasting mistake, and a line break would end the header and start another.
+        private static bool IsVisible(string value) =>
+            string.IsNullOrEmpty(value) || Regex.IsMatch(value, @"^[\x21-\x7E]+\z");
 
         // A failed TLS handshake (an untrusted or invalid certificate, say): .NET and Mono both
         // report it as an AuthenticationException among the inner exceptions.

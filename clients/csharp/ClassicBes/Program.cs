@@ -15,21 +15,29 @@
 // 2. Starts it: POST <jobs URI path>/<id>/start?api-version=2.0, no body.
 // 3. Polls GET <jobs URI path>/<id>?api-version=2.0 until its StatusCode is
 //    Finished, and prints that status, {"StatusCode": "Finished", "Results": {...}, ...},
-//    as one line of JSON. A job that ends Failed or Cancelled is an error.
+//    as the service wrote it, less the whitespace between its tokens. A job that
+//    ends Failed or Cancelled is an error.
 // (The real service reads its inputs from and writes its results to Azure blob
 // storage, named in the body as Inputs/Outputs; this sample sends the table inline.)
 //
 // Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
-// are retried up to 3 times, after the Retry-After the service asks for (at
-// most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 401 or a TLS
-// certificate that fails verification, are not.
+// are retried up to 3 times, after the Retry-After the service asks for (seconds
+// or an HTTP date, at most 10 s) or else 0.5, 1, then 2 s, within SCORING_TIMEOUT.
+// Other errors, such as 400, 401, 404, a timeout or a TLS certificate that fails
+// verification, are not. But the submit creates a job: it is sent again only where
+// the service cannot have acted on it (429, 503, a refused connection); a reset,
+// 502, 504 or timeout is reported (the job may exist). A repeated start answered
+// 409 Conflict means the first start got through: the job is started.
 //
 // Exit status: 0 the job finished, 1 the call or the job failed, 2 bad configuration.
 using System;
+using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Net.Http;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -70,9 +78,12 @@ namespace ClassicBes
         // The answers of a service that is busy or restarting.
         private static readonly int[] RetryStatus = { 429, 502, 503, 504 };
 
-        // Answers are printed as received: date-like strings stay strings.
-        private static readonly JsonSerializerSettings AsReceived =
-            new JsonSerializerSettings { DateParseHandling = DateParseHandling.None };
+        // The steps of a job, by which a failed request may or may not be sent again.
+        private enum Step { Submit, Start, Poll }
+
+        // What a failed submit adds to its message: it creates a job, so it is not sent again
+        // when the service may have acted on it.
+        private const string MayExist = " (the job may have been created)";
 
         // A synchronous Main that waits for the async code also builds with Mono's mcs (C# 7).
         // Environment.Exit, rather than returning the status, because Mono sometimes hangs on
@@ -89,8 +100,10 @@ namespace ClassicBes
                 || (jobs.Scheme != Uri.UriSchemeHttp && jobs.Scheme != Uri.UriSchemeHttps))
                 return Fail(2, $"SCORING_URI must be an http:// or https:// URL, not \"{uriText}\"");
             string key = Environment.GetEnvironmentVariable("SCORING_KEY");
-            if (key != null && key.Any(char.IsControl))
-                return Fail(2, "SCORING_KEY must be one line without control characters");
+            // Visible ASCII only: a space or line break is a pasting mistake, and a line break
+            // would end the Authorization header and start another.
+            if (!string.IsNullOrEmpty(key) && !Regex.IsMatch(key, @"^[\x21-\x7E]+\z"))
+                return Fail(2, "SCORING_KEY must be visible ASCII (no spaces or line breaks)");
             TimeSpan timeout, interval;
             string timeoutText = Seconds("SCORING_TIMEOUT", "300", out timeout);
             if (timeoutText == null)
@@ -114,22 +127,24 @@ namespace ClassicBes
             using (var deadline = new CancellationTokenSource(timeout))
             using (var client = new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan })
             {
+                // A connection per request: .NET and Mono silently resend a request whose reused
+                // connection failed, and only this code may decide whether a submit or start is resent.
+                client.DefaultRequestHeaders.ConnectionClose = true;
                 try
                 {
                     // 1. Submit: the answer is the new job's id, as a JSON string.
-                    string answer = await CallAsync(client, HttpMethod.Post, jobs, key, json, endsAt, deadline.Token);
+                    byte[] answer = await CallAsync(client, Step.Submit, jobs, key, json, endsAt, deadline.Token);
                     id = JobId(jobs, answer);
 
                     // 2. Start the job.
                     Uri start = JobUri(jobs, id, "/start");
-                    await CallAsync(client, HttpMethod.Post, start, key, null, endsAt, deadline.Token);
+                    await CallAsync(client, Step.Start, start, key, null, endsAt, deadline.Token);
 
                     // 3. Poll its status: NotStarted, Running, then Finished, Failed or Cancelled.
                     Uri statusUri = JobUri(jobs, id, "");
                     while (true)
                     {
-                        string body = await CallAsync(
-                            client, HttpMethod.Get, statusUri, key, null, endsAt, deadline.Token);
+                        byte[] body = await CallAsync(client, Step.Poll, statusUri, key, null, endsAt, deadline.Token);
                         JObject status = Answer(statusUri, body) as JObject;
                         JToken code = status?["StatusCode"];
                         if (code == null || code.Type != JTokenType.String)
@@ -139,7 +154,7 @@ namespace ClassicBes
                         switch (state)
                         {
                             case "Finished":
-                                Console.WriteLine(status.ToString(Formatting.None));
+                                PrintCompact(body);
                                 return 0;
                             case "Failed":
                             case "Cancelled":
@@ -151,7 +166,7 @@ namespace ClassicBes
                 catch (OperationCanceledException)
                 {
                     return id == null
-                        ? Fail(1, $"no response from {uriText} within {timeoutText} s")
+                        ? Fail(1, $"no response from {uriText} within {timeoutText} s{MayExist}")
                         : Fail(1, $"job {id} did not finish within {timeoutText} s");
                 }
                 catch (HttpRequestException e)
@@ -165,16 +180,16 @@ namespace ClassicBes
             }
         }
 
-        // Sends one request (with the JSON body, if any) and returns the service's successful
-        // answer, retrying transient failures until the deadline.
-        private static async Task<string> CallAsync(
-            HttpClient client, HttpMethod method, Uri uri, string key, byte[] json, DateTime endsAt,
+        // Sends one request of a step (a POST with the JSON body, if any, or the poll's GET) and
+        // returns the service's successful answer, retrying transient failures until the deadline.
+        private static async Task<byte[]> CallAsync(
+            HttpClient client, Step step, Uri uri, string key, byte[] json, DateTime endsAt,
             CancellationToken deadline)
         {
             for (int attempt = 1; ; attempt++)
             {
                 // A new request for every attempt: sending one may dispose of its content.
-                var request = new HttpRequestMessage(method, uri);
+                var request = new HttpRequestMessage(step == Step.Poll ? HttpMethod.Get : HttpMethod.Post, uri);
                 if (json != null)
                 {
                     request.Content = new ByteArrayContent(json);
@@ -190,23 +205,31 @@ namespace ClassicBes
                 {
                     using (HttpResponseMessage response = await client.SendAsync(request, deadline))
                     {
-                        string body = await response.Content.ReadAsStringAsync();
+                        byte[] body = await response.Content.ReadAsByteArrayAsync();
                         int status = (int)response.StatusCode;
-                        if (response.IsSuccessStatusCode)
+                        // A 409 to a repeated start: the first start reached the service, the job runs.
+                        if (response.IsSuccessStatusCode || (step == Step.Start && attempt > 1 && status == 409))
                             return body;
                         failure = new ScoringException($"HTTP {status} {response.ReasonPhrase}{Detail(body)}");
-                        if (!RetryStatus.Contains(status))
+                        bool busy = status == 429 || status == 503; // the service did not act on the request
+                        if (!busy && !RetryStatus.Contains(status))
                             throw failure;
-                        // Retry-After in seconds, at most 10 s, replaces the backoff.
-                        TimeSpan? retryAfter = response.Headers.RetryAfter?.Delta;
-                        if (retryAfter.HasValue && retryAfter.Value >= TimeSpan.Zero)
-                            wait = TimeSpan.FromSeconds(Math.Min(retryAfter.Value.TotalSeconds, 10));
+                        if (!busy && step == Step.Submit) // 502, 504: the job may exist all the same
+                            throw new ScoringException(failure.Message + MayExist);
+                        wait = RetryAfter(response) ?? wait;
                     }
                 }
                 // A certificate that fails verification fails again on every retry: report it at once.
-                catch (HttpRequestException e) when (!deadline.IsCancellationRequested && !IsTlsFailure(e))
+                catch (HttpRequestException e) when (
+                    !deadline.IsCancellationRequested && !Caused<AuthenticationException>(e, x => true))
                 {
-                    failure = e; // refused, reset: worth another try
+                    // Refused: nothing was sent, worth another try. Reset or closed: so is a start or
+                    // a poll, but a submit may have created the job.
+                    if (step == Step.Submit && !Caused<SocketException>(
+                            e, x => x.SocketErrorCode == SocketError.ConnectionRefused))
+                        throw new ScoringException(
+                            $"cannot reach {uri.OriginalString}: {e.GetBaseException().Message}{MayExist}");
+                    failure = e;
                 }
                 if (attempt == Attempts || DateTime.UtcNow + wait >= endsAt)
                     throw failure;
@@ -219,7 +242,7 @@ namespace ClassicBes
             jobs.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/" + Uri.EscapeDataString(id) + action + jobs.Query);
 
         // The job id in the submit answer; anything but a non-empty JSON string is a ScoringException.
-        private static string JobId(Uri jobs, string body)
+        private static string JobId(Uri jobs, byte[] body)
         {
             JToken id = Answer(jobs, body);
             if (id.Type != JTokenType.String || ((string)id).Length == 0)
@@ -229,12 +252,12 @@ namespace ClassicBes
         }
 
         // The JSON answer; a body that is not JSON is a ScoringException.
-        private static JToken Answer(Uri uri, string body)
+        private static JToken Answer(Uri uri, byte[] body)
         {
             string problem = "the answer is empty";
             try
             {
-                JToken answer = JsonConvert.DeserializeObject<JToken>(body, AsReceived);
+                JToken answer = JToken.Parse(Encoding.UTF8.GetString(body));
                 if (answer != null)
                     return answer;
             }
@@ -254,15 +277,62 @@ namespace ClassicBes
             return string.Join(" ", text.Split((char[])null, StringSplitOptions.RemoveEmptyEntries));
         }
 
+        // The wait a Retry-After asks for, 0 to 10 s: digits are seconds, else an HTTP date
+        // ("Wed, 21 Oct 2026 07:28:00 GMT"); null for anything else ("nan", "-3"): the backoff applies.
+        private static TimeSpan? RetryAfter(HttpResponseMessage response)
+        {
+            IEnumerable<string> values;
+            if (!response.Headers.TryGetValues("Retry-After", out values))
+                return null;
+            string text = values.First().Trim();
+            double seconds;
+            DateTimeOffset date;
+            if (double.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out seconds)) // digits only
+                seconds = Math.Min(seconds, 10);
+            else if (DateTimeOffset.TryParseExact(
+                    text, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out date))
+                seconds = Math.Max(0, Math.Min((date - DateTimeOffset.UtcNow).TotalSeconds, 10));
+            else
+                return null;
+            return TimeSpan.FromSeconds(seconds);
+        }
+
+        // Prints the answer as received, less JSON's insignificant whitespace (space, tab, LF, CR
+        // between tokens), and a newline: no number or string is rewritten. The bytes go out as
+        // they came (UTF-8), whatever the console's encoding.
+        private static void PrintCompact(byte[] json)
+        {
+            var output = new MemoryStream();
+            bool inString = false, escaped = false;
+            foreach (byte b in json)
+            {
+                if (escaped)
+                    escaped = false; // the character after a backslash in a string
+                else if (inString)
+                {
+                    escaped = b == '\\';
+                    inString = b != '"';
+                }
+                else if (b == ' ' || b == '\t' || b == '\n' || b == '\r')
+                    continue; // between tokens: dropped
+                else
+                    inString = b == '"';
+                output.WriteByte(b);
+            }
+            output.WriteByte((byte)'\n');
+            using (Stream stdout = Console.OpenStandardOutput())
+                output.WriteTo(stdout);
+        }
+
         // ": " and the "error.message" of a JSON error body, else the body text, on one line
         // and cut to 200 characters; "" for an empty body.
-        private static string Detail(string body)
+        private static string Detail(byte[] body)
         {
-            string text = body;
+            string text = Encoding.UTF8.GetString(body);
             try
             {
                 // {"error": {"code": "JobNotFound", "message": "no job 'x'; submit one first"}}
-                JToken message = JsonConvert.DeserializeObject<JToken>(body, AsReceived)?.SelectToken("error.message");
+                JToken message = JToken.Parse(text)?.SelectToken("error.message");
                 if (message != null && message.Type == JTokenType.String && ((string)message).Trim().Length > 0)
                     text = (string)message;
             }
@@ -295,12 +365,13 @@ namespace ClassicBes
             return text;
         }
 
-        // A failed TLS handshake (an untrusted or invalid certificate, say): .NET and Mono both
-        // report it as an AuthenticationException among the inner exceptions.
-        private static bool IsTlsFailure(Exception e)
+        // Whether the exception or one of its inner exceptions is a T that passes the test: .NET
+        // and Mono both wrap a failed TLS handshake (an AuthenticationException: an untrusted or
+        // invalid certificate, say) and a refused connection (a SocketException) that way.
+        private static bool Caused<T>(Exception e, Func<T, bool> test) where T : Exception
         {
             for (; e != null; e = e.InnerException)
-                if (e is AuthenticationException)
+                if (e is T && test((T)e))
                     return true;
             return false;
         }

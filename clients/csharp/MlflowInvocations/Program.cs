@@ -1,5 +1,5 @@
 // Calls an MLflow model's scoring server (mlflow models serve) or a Databricks Model Serving
-// endpoint and prints the predictions.
+// endpoint and prints its answer, the predictions.
 //
 // Environment variables:
 //   SCORING_URI      (required) the invocations URL, for example http://127.0.0.1:5000/invocations
@@ -12,16 +12,19 @@
 // Sends POST with exactly "Content-Type: application/json" and two rows of the diabetes
 // example as a pandas "split" frame, with the column names of the model's signature:
 //   {"dataframe_split": {"columns": ["age", ...], "data": [[...], [...]]}}
-// and prints the "predictions" of the answer {"predictions": [...]} as one line of JSON.
+// and prints the answer, {"predictions": [...]}, as the service wrote it, less the whitespace between its tokens.
 //
 // Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
-// are retried up to 3 times, after the Retry-After the service asks for (at
-// most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 401 or a TLS
-// certificate that fails verification, are not.
+// are retried up to 3 times, after the Retry-After the service asks for (seconds
+// or an HTTP date, at most 10 s) or else 0.5, 1, then 2 s, within SCORING_TIMEOUT.
+// Other errors, such as 400, 401, 404, a timeout or a TLS certificate that fails
+// verification, are not.
 //
 // Exit status: 0 success, 1 the call failed, 2 bad configuration.
 using System;
+using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Net.Http;
 using System.Net.Http.Headers;
@@ -66,10 +69,6 @@ namespace MlflowInvocations
         // The answers of a service that is busy or restarting.
         private static readonly int[] RetryStatus = { 429, 502, 503, 504 };
 
-        // Predictions are printed as received: date-like strings stay strings.
-        private static readonly JsonSerializerSettings AsReceived =
-            new JsonSerializerSettings { DateParseHandling = DateParseHandling.None };
-
         // A synchronous Main that waits for the async code also builds with Mono's mcs (C# 7).
         // Environment.Exit, rather than returning the status, because Mono sometimes hangs on
         // the way out after an HttpClient call.
@@ -85,8 +84,10 @@ namespace MlflowInvocations
                 || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
                 return Fail(2, $"SCORING_URI must be an http:// or https:// URL, not \"{uriText}\"");
             string key = Environment.GetEnvironmentVariable("SCORING_KEY");
-            if (key != null && key.Any(char.IsControl))
-                return Fail(2, "SCORING_KEY must be one line without control characters");
+            // Visible ASCII only: a space or line break is a pasting mistake, and a line break
+            // would end the Authorization header and start another.
+            if (!string.IsNullOrEmpty(key) && !Regex.IsMatch(key, @"^[\x21-\x7E]+\z"))
+                return Fail(2, "SCORING_KEY must be visible ASCII (no spaces or line breaks)");
             string timeoutText = Environment.GetEnvironmentVariable("SCORING_TIMEOUT");
             if (string.IsNullOrEmpty(timeoutText))
                 timeoutText = "30";
@@ -109,8 +110,9 @@ namespace MlflowInvocations
             {
                 try
                 {
-                    string body = await CallAsync(client, uri, key, json, DateTime.UtcNow + timeout, deadline.Token);
-                    Console.WriteLine(Predictions(uri, body).ToString(Formatting.None));
+                    byte[] body = await CallAsync(client, uri, key, json, DateTime.UtcNow + timeout, deadline.Token);
+                    CheckPredictions(uri, body);
+                    PrintCompact(body);
                     return 0;
                 }
                 catch (OperationCanceledException)
@@ -130,7 +132,7 @@ namespace MlflowInvocations
 
         // POSTs the JSON and returns the service's successful answer, retrying transient
         // failures until the deadline.
-        private static async Task<string> CallAsync(
+        private static async Task<byte[]> CallAsync(
             HttpClient client, Uri uri, string key, byte[] json, DateTime endsAt, CancellationToken deadline)
         {
             for (int attempt = 1; ; attempt++)
@@ -149,17 +151,14 @@ namespace MlflowInvocations
                 {
                     using (HttpResponseMessage response = await client.SendAsync(request, deadline))
                     {
-                        string body = await response.Content.ReadAsStringAsync();
+                        byte[] body = await response.Content.ReadAsByteArrayAsync();
                         int status = (int)response.StatusCode;
                         if (response.IsSuccessStatusCode)
                             return body;
                         failure = new ScoringException($"HTTP {status} {response.ReasonPhrase}{Detail(body)}");
                         if (!RetryStatus.Contains(status))
                             throw failure;
-                        // Retry-After in seconds, at most 10 s, replaces the backoff.
-                        TimeSpan? retryAfter = response.Headers.RetryAfter?.Delta;
-                        if (retryAfter.HasValue && retryAfter.Value >= TimeSpan.Zero)
-                            wait = TimeSpan.FromSeconds(Math.Min(retryAfter.Value.TotalSeconds, 10));
+                        wait = RetryAfter(response) ?? wait;
                     }
                 }
                 // A certificate that fails verification fails again on every retry: report it at once.
@@ -173,15 +172,14 @@ namespace MlflowInvocations
             }
         }
 
-        // The "predictions" of the answer {"predictions": [...]}; anything else is a ScoringException.
-        private static JToken Predictions(Uri uri, string body)
+        // The answer must be {"predictions": [...]}; anything else is a ScoringException.
+        private static void CheckPredictions(Uri uri, byte[] body)
         {
             string problem = "no \"predictions\" array in the answer";
             try
             {
-                JToken predictions = JsonConvert.DeserializeObject<JToken>(body, AsReceived)?.SelectToken("predictions");
-                if (predictions != null && predictions.Type == JTokenType.Array)
-                    return predictions;
+                if ((JToken.Parse(Encoding.UTF8.GetString(body)) as JObject)?["predictions"] is JArray)
+                    return;
             }
             catch (JsonException e)
             {
@@ -190,15 +188,62 @@ namespace MlflowInvocations
             throw new ScoringException($"unexpected response from {uri.OriginalString}: {problem}");
         }
 
+        // The wait a Retry-After asks for, 0 to 10 s: digits are seconds, else an HTTP date
+        // ("Wed, 21 Oct 2026 07:28:00 GMT"); null for anything else ("nan", "-3"): the backoff applies.
+        private static TimeSpan? RetryAfter(HttpResponseMessage response)
+        {
+            IEnumerable<string> values;
+            if (!response.Headers.TryGetValues("Retry-After", out values))
+                return null;
+            string text = values.First().Trim();
+            double seconds;
+            DateTimeOffset date;
+            if (double.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out seconds)) // digits only
+                seconds = Math.Min(seconds, 10);
+            else if (DateTimeOffset.TryParseExact(
+                    text, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out date))
+                seconds = Math.Max(0, Math.Min((date - DateTimeOffset.UtcNow).TotalSeconds, 10));
+            else
+                return null;
+            return TimeSpan.FromSeconds(seconds);
+        }
+
+        // Prints the answer as received, less JSON's insignificant whitespace (space, tab, LF, CR
+        // between tokens), and a newline: no number or string is rewritten. The bytes go out as
+        // they came (UTF-8), whatever the console's encoding.
+        private static void PrintCompact(byte[] json)
+        {
+            var output = new MemoryStream();
+            bool inString = false, escaped = false;
+            foreach (byte b in json)
+            {
+                if (escaped)
+                    escaped = false; // the character after a backslash in a string
+                else if (inString)
+                {
+                    escaped = b == '\\';
+                    inString = b != '"';
+                }
+                else if (b == ' ' || b == '\t' || b == '\n' || b == '\r')
+                    continue; // between tokens: dropped
+                else
+                    inString = b == '"';
+                output.WriteByte(b);
+            }
+            output.WriteByte((byte)'\n');
+            using (Stream stdout = Console.OpenStandardOutput())
+                output.WriteTo(stdout);
+        }
+
         // ": " and the "message" of an MLflow or Databricks error body, else the body text (MLflow
         // answers a Content-Type it refuses in plain text), on one line; "" for an empty body.
-        private static string Detail(string body)
+        private static string Detail(byte[] body)
         {
-            string text = body;
+            string text = Encoding.UTF8.GetString(body);
             try
             {
                 // {"error_code": "BAD_REQUEST", "message": "..."}
-                JToken message = JsonConvert.DeserializeObject<JToken>(body, AsReceived)?.SelectToken("message");
+                JToken message = JToken.Parse(text)?.SelectToken("message");
                 if (message != null && message.Type == JTokenType.String && ((string)message).Trim().Length > 0)
                     text = (string)message;
             }

@@ -1,5 +1,5 @@
 // Calls a model on an Open Inference Protocol v2 server (KServe, NVIDIA Triton,
-// Seldon MLServer) and prints its predictions.
+// Seldon MLServer) and prints its answer, the predictions.
 //
 // Environment variables:
 //   SCORING_URI      (required) the model's infer URL, for example
@@ -11,17 +11,20 @@
 // Sends POST with "Content-Type: application/json" and the two rows as one FP64
 // tensor of shape [2, 10], its data flat (row-major):
 //   {"inputs": [{"name": "input-0", "shape": [2, 10], "datatype": "FP64", "data": [...]}]}
-// and prints the data of the first output, the predictions, as a JSON array.
+// and prints the answer, {"outputs": [{..., "data": [...]}]}, as the service wrote it
+// less the whitespace between its tokens, once its first output's data are numbers.
 //
 // Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
-// are retried up to 3 times, after the Retry-After the service asks for (at
-// most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 404 or a TLS
-// certificate that fails verification, are not.
+// are retried up to 3 times, after the Retry-After the service asks for (seconds
+// or an HTTP date, at most 10 s) or else 0.5, 1, then 2 s, within SCORING_TIMEOUT.
+// Other errors, such as 400, 401, 404, a timeout or a TLS certificate that fails
+// verification, are not.
 //
 // Exit status: 0 success, 1 the call failed, 2 bad configuration.
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Net.Http;
 using System.Net.Http.Headers;
@@ -59,10 +62,6 @@ namespace OipInfer
         // The answers of a service that is busy or restarting.
         private static readonly int[] RetryStatus = { 429, 502, 503, 504 };
 
-        // Answers are printed as received: date-like strings stay strings.
-        private static readonly JsonSerializerSettings AsReceived =
-            new JsonSerializerSettings { DateParseHandling = DateParseHandling.None };
-
         // A synchronous Main that waits for the async code also builds with Mono's mcs (C# 7).
         // Environment.Exit, rather than returning the status, because Mono sometimes hangs on
         // the way out after an HttpClient call.
@@ -78,8 +77,10 @@ namespace OipInfer
                 || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
                 return Fail(2, $"SCORING_URI must be an http:// or https:// URL, not \"{uriText}\"");
             string key = Environment.GetEnvironmentVariable("SCORING_KEY");
-            if (key != null && key.Any(char.IsControl))
-                return Fail(2, "SCORING_KEY must be one line without control characters");
+            // Visible ASCII only: a space or line break is a pasting mistake, and a line break
+            // would end the Authorization header and start another.
+            if (!string.IsNullOrEmpty(key) && !Regex.IsMatch(key, @"^[\x21-\x7E]+\z"))
+                return Fail(2, "SCORING_KEY must be visible ASCII (no spaces or line breaks)");
             string timeoutText = Environment.GetEnvironmentVariable("SCORING_TIMEOUT");
             if (string.IsNullOrEmpty(timeoutText))
                 timeoutText = "30";
@@ -108,8 +109,9 @@ namespace OipInfer
             {
                 try
                 {
-                    string body = await CallAsync(client, uri, key, json, DateTime.UtcNow + timeout, deadline.Token);
-                    Console.WriteLine(Predictions(uri, body).ToString(Formatting.None));
+                    byte[] body = await CallAsync(client, uri, key, json, DateTime.UtcNow + timeout, deadline.Token);
+                    CheckPredictions(uri, body);
+                    PrintCompact(body);
                     return 0;
                 }
                 catch (OperationCanceledException)
@@ -129,7 +131,7 @@ namespace OipInfer
 
         // POSTs the JSON and returns the service's successful answer, retrying transient
         // failures until the deadline.
-        private static async Task<string> CallAsync(
+        private static async Task<byte[]> CallAsync(
             HttpClient client, Uri uri, string key, byte[] json, DateTime endsAt, CancellationToken deadline)
         {
             for (int attempt = 1; ; attempt++)
@@ -148,17 +150,14 @@ namespace OipInfer
                 {
                     using (HttpResponseMessage response = await client.SendAsync(request, deadline))
                     {
-                        string body = await response.Content.ReadAsStringAsync();
+                        byte[] body = await response.Content.ReadAsByteArrayAsync();
                         int status = (int)response.StatusCode;
                         if (response.IsSuccessStatusCode)
                             return body;
                         failure = new ScoringException($"HTTP {status} {response.ReasonPhrase}{Detail(body)}");
                         if (!RetryStatus.Contains(status))
                             throw failure;
-                        // Retry-After in seconds, at most 10 s, replaces the backoff.
-                        TimeSpan? retryAfter = response.Headers.RetryAfter?.Delta;
-                        if (retryAfter.HasValue && retryAfter.Value >= TimeSpan.Zero)
-                            wait = TimeSpan.FromSeconds(Math.Min(retryAfter.Value.TotalSeconds, 10));
+                        wait = RetryAfter(response) ?? wait;
                     }
                 }
                 // A certificate that fails verification fails again on every retry: report it at once.
@@ -172,18 +171,17 @@ namespace OipInfer
             }
         }
 
-        // The data of the answer's first output, the predictions:
-        // {"outputs": [{"name", "shape", "datatype", "data": [...]}]}. Each double is printed in
-        // the round-trip ("R") form, which reads back as the same double.
-        private static JArray Predictions(Uri uri, string body)
+        // The answer must hold the predictions, numbers in the data of its first output:
+        // {"outputs": [{"name", "shape", "datatype", "data": [...]}]}; else a ScoringException.
+        private static void CheckPredictions(Uri uri, byte[] body)
         {
             string problem = "expected {\"outputs\": [{\"data\": [numbers]}]}";
             try
             {
-                JToken answer = JsonConvert.DeserializeObject<JToken>(body, AsReceived);
+                var answer = JToken.Parse(Encoding.UTF8.GetString(body)) as JObject;
                 JArray data = (answer?["outputs"] as JArray)?.FirstOrDefault()?["data"] as JArray;
                 if (data != null && data.All(p => p.Type == JTokenType.Float || p.Type == JTokenType.Integer))
-                    return data;
+                    return;
             }
             catch (JsonException e)
             {
@@ -192,15 +190,62 @@ namespace OipInfer
             throw new ScoringException($"unexpected response from {uri.OriginalString}: {problem}");
         }
 
+        // The wait a Retry-After asks for, 0 to 10 s: digits are seconds, else an HTTP date
+        // ("Wed, 21 Oct 2026 07:28:00 GMT"); null for anything else ("nan", "-3"): the backoff applies.
+        private static TimeSpan? RetryAfter(HttpResponseMessage response)
+        {
+            IEnumerable<string> values;
+            if (!response.Headers.TryGetValues("Retry-After", out values))
+                return null;
+            string text = values.First().Trim();
+            double seconds;
+            DateTimeOffset date;
+            if (double.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out seconds)) // digits only
+                seconds = Math.Min(seconds, 10);
+            else if (DateTimeOffset.TryParseExact(
+                    text, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out date))
+                seconds = Math.Max(0, Math.Min((date - DateTimeOffset.UtcNow).TotalSeconds, 10));
+            else
+                return null;
+            return TimeSpan.FromSeconds(seconds);
+        }
+
+        // Prints the answer as received, less JSON's insignificant whitespace (space, tab, LF, CR
+        // between tokens), and a newline: no number or string is rewritten. The bytes go out as
+        // they came (UTF-8), whatever the console's encoding.
+        private static void PrintCompact(byte[] json)
+        {
+            var output = new MemoryStream();
+            bool inString = false, escaped = false;
+            foreach (byte b in json)
+            {
+                if (escaped)
+                    escaped = false; // the character after a backslash in a string
+                else if (inString)
+                {
+                    escaped = b == '\\';
+                    inString = b != '"';
+                }
+                else if (b == ' ' || b == '\t' || b == '\n' || b == '\r')
+                    continue; // between tokens: dropped
+                else
+                    inString = b == '"';
+                output.WriteByte(b);
+            }
+            output.WriteByte((byte)'\n');
+            using (Stream stdout = Console.OpenStandardOutput())
+                output.WriteTo(stdout);
+        }
+
         // ": " and the "error" of an inference error body, else the body text, on one line
         // and cut to 200 characters; "" for an empty body.
-        private static string Detail(string body)
+        private static string Detail(byte[] body)
         {
-            string text = body;
+            string text = Encoding.UTF8.GetString(body);
             try
             {
                 // {"error": "Model diabetes-v9 not found"}
-                JToken message = (JsonConvert.DeserializeObject<JToken>(body, AsReceived) as JObject)?["error"];
+                JToken message = (JToken.Parse(text) as JObject)?["error"];
                 if (message != null && message.Type == JTokenType.String && ((string)message).Trim().Length > 0)
                     text = (string)message;
             }
