@@ -24,11 +24,14 @@
 # one line. A job that ends Failed or Cancelled is reported with its Details.
 #
 # Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
-# of each request are retried up to 3 times, after the Retry-After the service
-# asks for (at most 10 s) or else 0.5, 1, then 2 s; the submit only when the
-# service surely did not get it (refused, 429, 503), so that a job is never
-# submitted twice. Other errors, such as 400, 401 or a TLS certificate that
-# fails verification, are not retried.
+# of each request are retried, at most 4 attempts in all, within
+# SCORING_TIMEOUT, after the Retry-After the service asks for (seconds, or an
+# HTTP date where GNU date reads it; at most 10 s) or else 0.5, 1, then 2 s;
+# but the submit, which creates a job, only where the service surely did not
+# get it (refused, 429, 503): after a reset, a 502/504 or a timeout the job
+# may exist, so it is reported, not submitted twice. A 409 to a retried start
+# means the first start arrived: the job runs. Other errors, such as 400, 401
+# or a TLS certificate that fails verification, are not retried.
 #
 # Needs bash 5, curl 7.75 or later and jq. Exit status: 0 the job finished,
 # 1 a call or the job failed, 2 bad configuration.
@@ -42,6 +45,11 @@ fail() {
     printf 'error: %s\n' "$message" >&2
     exit "$1"
 }
+
+# visible NAME: exits unless variable NAME, sent in a header, is visible ASCII
+# only: a line break would end the header and start another (bash 5 matches
+# the range by code point in any locale).
+visible() { [[ ${!1:-} != *[!\!-~]* ]] || fail 2 "$1 must be visible ASCII only (no spaces or line breaks)"; }
 
 # micros TEXT: a decimal number of seconds (2, 0.5) as microseconds in $us.
 micros() {
@@ -67,10 +75,38 @@ detail() {
     [[ -z $text ]] || printf ': %s' "${text:0:200}"
 }
 
-# retry_after: the Retry-After of the last answer, in seconds, if it has one
-# (the dumped headers hold every answer's, a 100 Continue's too).
-retry_after() {
-    awk -F: '/^HTTP\//{v=""} tolower($1)=="retry-after"{v=$2; gsub(/[ \t\r]/,"",v)} END{print v}' "$tmp/response"
+# retry_delay ATTEMPT: microseconds to wait before the next attempt, in $delay:
+# the Retry-After of the last answer (the dumped headers hold every answer's, a
+# 100 Continue's too), whole seconds or an HTTP date such as "Wed, 21 Oct 2026
+# 07:28:00 GMT" (read by GNU date -d; where date cannot, it counts as absent),
+# kept within 0..10 s; else (none, "nan", "-3", "1.5") 0.5, 1, then 2 s.
+retry_delay() {
+    local value when
+    value=$(awk '/^HTTP\//{v=""} tolower($0) ~ /^retry-after:/{v=substr($0, 13); gsub(/^[ \t]+|[ \t\r]+$/, "", v)}
+        END{print v}' "$tmp/response")
+    if [[ $value =~ ^[0-9]+$ ]]; then
+        delay=$((${#value} > 8 ? 10000000 : 10#$value * 1000000))
+    elif [[ $value =~ ^[A-Z][a-z]{2},\ [0-9]{2}\ [A-Z][a-z]{2}\ [0-9]{4}\ [0-9]{2}:[0-9]{2}:[0-9]{2}\ GMT$ ]] &&
+        when=$(date -d "$value" +%s 2>/dev/null); then
+        delay=$((when * 1000000 - $(now)))
+    else
+        delay=$((500000 << ($1 - 1)))
+    fi
+    delay=$((delay < 0 ? 0 : delay < 10000000 ? delay : 10000000))
+}
+
+# compact: the JSON answer in $tmp/body as received, on one line: the blanks
+# between tokens dropped, nothing else touched (jq would re-write numbers, 1e23
+# as 1E+23). A JSON text breaks lines only between tokens, so each line is done
+# alone: its strings kept as they are, the blanks around them dropped.
+compact() {
+    LC_ALL=C awk '{
+        while (match($0, /"([^"\\]|\\.)*"/)) {
+            head = substr($0, 1, RSTART - 1); gsub(/[ \t\r]+/, "", head)
+            printf "%s%s", head, substr($0, RSTART, RLENGTH); $0 = substr($0, RSTART + RLENGTH)
+        }
+        gsub(/[ \t\r]+/, ""); printf "%s", $0
+    } END { print "" }' "$tmp/body"
 }
 
 # reason: " " and the reason phrase of the last answer ("Service Unavailable"),
@@ -79,14 +115,17 @@ reason() {
     awk '/^HTTP\//{r=$0; sub(/\r$/,"",r); sub(/^[^ ]+ +[0-9]+ */,"",r)} END{if (r != "") printf " %s", r}' "$tmp/response"
 }
 
-# call URL REPEATABLE CURL-OPTIONS...: send one request, retrying transient
-# failures while time is left. REPEATABLE=no (the submit, which creates a job):
-# only when the service surely did not act on it (connection refused, 429,
-# 503), never after a reset or a 502/504, when it may have. Leaves a 2xx answer
-# in $tmp/body; exits with an error otherwise.
+# call URL ROLE CURL-OPTIONS...: send one request, retrying transient failures
+# while time is left. ROLE submit (it creates a job): retried only when the
+# service surely did not act on it (connection refused, 429, 503), never after
+# a reset, a 502/504 or a timeout, when the job may exist. ROLE start: a 409 to
+# a retry means the first start arrived, so it counts as done. ROLE poll: any
+# transient failure retried. Leaves a 2xx answer in $tmp/body; exits with an
+# error otherwise.
 call() {
-    local url=$1 repeatable=$2 attempt out rc status message error delay left
+    local url=$1 role=$2 attempt out rc status message error delay left surely unsure=''
     shift 2
+    [[ $role != submit ]] || unsure=' (the job may have been created)'
     for ((attempt = 1; ; attempt++)); do
         left=$((deadline - $(now)))
         ((left > 0)) || fail 1 "no response from $url within $timeout s"
@@ -100,7 +139,7 @@ call() {
         read -r status message <<<"$out"
         case $rc in
         0) ;;
-        28) fail 1 "no response from $url within $timeout s" ;;
+        28) fail 1 "no response from $url within $timeout s$unsure" ;;
         6 | 7) error="cannot reach $url: $message" ;; # not resolved or refused: never arrived
         52 | 55 | 56) error="cannot reach $url: $message" surely=no ;; # reset: it may have arrived
         *) fail 1 "cannot reach $url: ${message:-curl exit code $rc}" ;; # e.g. 60, a bad certificate
@@ -108,17 +147,17 @@ call() {
         if [[ -z $error ]]; then
             case $status in 429 | 503) ;; 502 | 504) surely=no ;; *) break ;; esac
         fi
-        [[ $repeatable == yes || $surely == yes ]] || break
-        if [[ -z $error ]] && micros "$(retry_after)"; then
-            delay=$((us < 10000000 ? us : 10000000)) # as the service asks, at most 10 s
-        else
-            delay=$((500000 << (attempt - 1))) # 0.5, 1, then 2 s
-        fi
+        [[ $role != submit || $surely == yes ]] || break
+        [[ -z $error ]] || : >"$tmp/response" # no answer: no Retry-After
+        retry_delay "$attempt"
         ((attempt < ATTEMPTS && $(now) + delay < deadline)) || break
         sleep "$(seconds "$delay")"
     done
-    [[ -z $error ]] || fail 1 "$error"
-    [[ $status == 2?? ]] || fail 1 "HTTP $status$(reason)$(detail)"
+    [[ $surely == no ]] || unsure=''
+    [[ -z $error ]] || fail 1 "$error$unsure"
+    # A 409 to a retried start: the first start arrived (its answer was lost).
+    [[ $role == start && $status == 409 ]] && ((attempt > 1)) && return
+    [[ $status == 2?? ]] || fail 1 "HTTP $status$(reason)$(detail)$unsure"
 }
 
 # setting NAME DEFAULT: the seconds in variable NAME as microseconds in $us,
@@ -135,6 +174,7 @@ setting SCORING_TIMEOUT 300
 timeout=$text deadline=$(($(now) + us))
 setting SCORING_POLL_INTERVAL 1
 interval=$us
+visible SCORING_KEY
 command -v jq >/dev/null || fail 2 "jq is not installed (apt-get install jq, or https://jqlang.org)"
 
 # Request headers go to curl in a file, so the key is not on its command line.
@@ -157,7 +197,7 @@ cat >"$tmp/request" <<'EOF'
 }},
  "GlobalParameters": {}}
 EOF
-call "$uri" no --header 'Content-Type: application/json' --data-binary "@$tmp/request"
+call "$uri" submit --header 'Content-Type: application/json' --data-binary "@$tmp/request"
 jq -e -s 'length == 1 and (.[0] | type == "string" and length > 0)' "$tmp/body" >/dev/null 2>&1 ||
     fail 1 "unexpected response from $uri: expected the job id, a JSON string"
 job=$(jq -r . "$tmp/body")
@@ -168,12 +208,12 @@ jobs=${uri%%#*}
 query=${jobs#"${jobs%%\?*}"} jobs=${jobs%%\?*}
 job_url=${jobs%/}/$(jq -r @uri "$tmp/body")
 
-# 2. Start: a POST with an empty body.
-call "$job_url/start$query" yes --request POST --header 'Content-Length: 0'
+# 2. Start: a POST with an empty body (a 409 to a retry: started already).
+call "$job_url/start$query" start --request POST --header 'Content-Length: 0'
 
 # 3. Poll until the job is over, or until the deadline.
 while :; do
-    call "$job_url$query" yes
+    call "$job_url$query" poll
     code=$(jq -r '.StatusCode? | strings' "$tmp/body" 2>/dev/null)
     case $code in
     Finished) break ;;
@@ -189,8 +229,5 @@ while :; do
     sleep "$(seconds "$interval")"
 done
 
-# {"StatusCode": "Finished", "Results": {"output1": {...}}, "Details": null}, as
-# received: jq would re-write numbers (1e2 as 100 or 1E+2), and a JSON text
-# holds line breaks only between values, so dropping them gives one line.
-tr -d '\r\n' <"$tmp/body"
-echo
+# {"StatusCode": "Finished", "Results": {"output1": {...}}, "Details": null}
+compact

@@ -10,20 +10,14 @@
 #   SCORING_DEPLOYMENT (optional) the deployment of an Azure ML online endpoint
 #                    to call, whatever its traffic split; sent as
 #                    "azureml-model-deployment: <name>"
-#   SCORING_INPUT_FILE (optional) a file (an image, say) to send as raw bytes with
-#                    "Content-Type: application/octet-stream" instead of the rows,
-#                    to a service that reads the raw request; its JSON answer is
-#                    printed as it is
-#   SCORING_INPUT_FIELD (optional) with SCORING_INPUT_FILE: upload the file as
-#                    multipart/form-data in this form field instead (ModelArts:
-#                    "images"), its type guessed by curl from the file name
 #   CURL_CA_BUNDLE   (optional, curl's own) a PEM bundle of the CAs to trust
 #                    instead of the system's
 #
 # Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
-# are retried up to 3 times, after the Retry-After the service asks for (at
-# most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 401 or a TLS
-# certificate that fails verification, are not.
+# are retried, at most 4 attempts in all, within SCORING_TIMEOUT, after the
+# Retry-After the service asks for (seconds, or an HTTP date where GNU date
+# reads it; at most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400,
+# 401 or a TLS certificate that fails verification, are not.
 #
 # Needs bash 5, curl 7.75 or later and jq. Exit status: 0 success, 1 the call
 # failed, 2 bad configuration.
@@ -37,6 +31,11 @@ fail() {
     printf 'error: %s\n' "$message" >&2
     exit "$1"
 }
+
+# visible NAME: exits unless variable NAME, sent in a header, is visible ASCII
+# only: a line break would end the header and start another (bash 5 matches
+# the range by code point in any locale).
+visible() { [[ ${!1:-} != *[!\!-~]* ]] || fail 2 "$1 must be visible ASCII only (no spaces or line breaks)"; }
 
 # micros TEXT: a decimal number of seconds (2, 0.5) as microseconds in $us.
 micros() {
@@ -62,10 +61,38 @@ detail() {
     [[ -z $text ]] || printf ': %s' "${text:0:200}"
 }
 
-# retry_after: the Retry-After of the last answer, in seconds, if it has one
-# (the dumped headers hold every answer's, a 100 Continue's too).
-retry_after() {
-    awk -F: '/^HTTP\//{v=""} tolower($1)=="retry-after"{v=$2; gsub(/[ \t\r]/,"",v)} END{print v}' "$tmp/response"
+# retry_delay ATTEMPT: microseconds to wait before the next attempt, in $delay:
+# the Retry-After of the last answer (the dumped headers hold every answer's, a
+# 100 Continue's too), whole seconds or an HTTP date such as "Wed, 21 Oct 2026
+# 07:28:00 GMT" (read by GNU date -d; where date cannot, it counts as absent),
+# kept within 0..10 s; else (none, "nan", "-3", "1.5") 0.5, 1, then 2 s.
+retry_delay() {
+    local value when
+    value=$(awk '/^HTTP\//{v=""} tolower($0) ~ /^retry-after:/{v=substr($0, 13); gsub(/^[ \t]+|[ \t\r]+$/, "", v)}
+        END{print v}' "$tmp/response")
+    if [[ $value =~ ^[0-9]+$ ]]; then
+        delay=$((${#value} > 8 ? 10000000 : 10#$value * 1000000))
+    elif [[ $value =~ ^[A-Z][a-z]{2},\ [0-9]{2}\ [A-Z][a-z]{2}\ [0-9]{4}\ [0-9]{2}:[0-9]{2}:[0-9]{2}\ GMT$ ]] &&
+        when=$(date -d "$value" +%s 2>/dev/null); then
+        delay=$((when * 1000000 - $(now)))
+    else
+        delay=$((500000 << ($1 - 1)))
+    fi
+    delay=$((delay < 0 ? 0 : delay < 10000000 ? delay : 10000000))
+}
+
+# compact: the JSON answer in $tmp/body as received, on one line: the blanks
+# between tokens dropped, nothing else touched (jq would re-write numbers, 1e23
+# as 1E+23). A JSON text breaks lines only between tokens, so each line is done
+# alone: its strings kept as they are, the blanks around them dropped.
+compact() {
+    LC_ALL=C awk '{
+        while (match($0, /"([^"\\]|\\.)*"/)) {
+            head = substr($0, 1, RSTART - 1); gsub(/[ \t\r]+/, "", head)
+            printf "%s%s", head, substr($0, RSTART, RLENGTH); $0 = substr($0, RSTART + RLENGTH)
+        }
+        gsub(/[ \t\r]+/, ""); printf "%s", $0
+    } END { print "" }' "$tmp/body"
 }
 
 # reason: " " and the reason phrase of the last answer ("Service Unavailable"),
@@ -98,11 +125,8 @@ call() {
         if [[ -z $error ]]; then
             case $status in 429 | 502 | 503 | 504) ;; *) break ;; esac
         fi
-        if [[ -z $error ]] && micros "$(retry_after)"; then
-            delay=$((us < 10000000 ? us : 10000000)) # as the service asks, at most 10 s
-        else
-            delay=$((500000 << (attempt - 1))) # 0.5, 1, then 2 s
-        fi
+        [[ -z $error ]] || : >"$tmp/response" # no answer: no Retry-After
+        retry_delay "$attempt"
         ((attempt < ATTEMPTS && $(now) + delay < deadline)) || break
         sleep "$(seconds "$delay")"
     done
@@ -117,10 +141,9 @@ timeout=${SCORING_TIMEOUT:-30}
 { micros "$timeout" && ((us > 0 && us <= 86400000000)); } ||
     fail 2 "SCORING_TIMEOUT must be 0 < seconds <= 86400, not '$timeout'"
 deadline=$(($(now) + us))
+visible SCORING_KEY
+visible SCORING_DEPLOYMENT
 deployment=${SCORING_DEPLOYMENT:-}
-# Visible ASCII only (bash 5 matches the range by code point in any locale).
-[[ $deployment != *[!\!-~]* ]] ||
-    fail 2 "SCORING_DEPLOYMENT must be a deployment name (visible ASCII, no spaces or line breaks)"
 command -v jq >/dev/null || fail 2 "jq is not installed (apt-get install jq, or https://jqlang.org)"
 
 # Request headers go to curl in a file, so the key is not on its command line.
@@ -131,24 +154,9 @@ trap 'exit 1' HUP INT TERM
 [[ -z ${SCORING_KEY:-} ]] || printf 'Authorization: Bearer %s\n' "$SCORING_KEY" >"$tmp/headers"
 # An online endpoint sends the call to this deployment, whatever its traffic split.
 [[ -z $deployment ]] || printf 'azureml-model-deployment: %s\n' "$deployment" >>"$tmp/headers"
-file=${SCORING_INPUT_FILE:-} field=${SCORING_INPUT_FIELD:-}
-if [[ -n $file ]]; then
-    [[ -f $file && -r $file ]] || fail 2 "cannot read SCORING_INPUT_FILE '$file'"
-    if [[ -n $field ]]; then
-        [[ $field != *=* ]] || fail 2 "SCORING_INPUT_FIELD must not contain '=', not '$field'"
-        # --form sends the file's name and a type curl guesses from it; the path
-        # is quoted for curl (a ; or , in it would start another part setting).
-        quoted=${file//\\/\\\\}
-        call --form "$field=@\"${quoted//\"/\\\"}\""
-    else
-        echo 'Content-Type: application/octet-stream' >>"$tmp/headers"
-        call --data-binary "@$file"
-    fi
-    # Whatever JSON the service answers; printed below as received.
-    check='length == 1' expected='one JSON value'
-else
-    # Two rows of ten features each, so the service returns two predictions.
-    cat >"$tmp/request" <<'EOF'
+
+# Two rows of ten features each, so the service returns two predictions.
+cat >"$tmp/request" <<'EOF'
 {"data": [
   [0.0199132141783263, 0.0506801187398187, 0.104808689473925, 0.0700725447072635, -0.0359677812752396,
    -0.0266789028311707, -0.0249926566315915, -0.00259226199818282, 0.00371173823343597, 0.0403433716478807],
@@ -156,17 +164,11 @@ else
    0.0293746718291555, -0.0176293810234174, 0.0343088588777263, 0.0702112981933102, 0.00720651632920303]
 ]}
 EOF
-    echo 'Content-Type: application/json' >>"$tmp/headers"
-    call --data-binary "@$tmp/request"
-    # One prediction per row: a JSON array of numbers.
-    check='length == 1 and (.[0] | type == "array" and all(.[]; type == "number" and (isinfinite or isnan | not)))'
-    expected='a JSON array of numbers'
-fi
+echo 'Content-Type: application/json' >>"$tmp/headers"
+call --data-binary "@$tmp/request"
 
-# jq only checks the answer: it would re-write numbers (1e2 as 100 or 1E+2).
-# A JSON text holds line breaks only between values, so dropping them prints
-# the answer as received, on one line.
+# One prediction per row: a JSON array of numbers (jq only checks it).
+check='length == 1 and (.[0] | type == "array" and all(.[]; type == "number" and (isinfinite or isnan | not)))'
 invalid=$(jq -e -s "$check" "$tmp/body" 2>&1 >/dev/null) ||
-    fail 1 "unexpected response from $uri: ${invalid:-expected $expected}"
-tr -d '\r\n' <"$tmp/body"
-echo
+    fail 1 "unexpected response from $uri: ${invalid:-expected a JSON array of numbers}"
+compact

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Call a TF Serving or KServe (v1 protocol) model and print its predictions.
+# Call a TF Serving or KServe (v1 protocol) model and print its answer.
 #
 # Environment variables:
 #   SCORING_URI      (required) the model's predict URL, for example
@@ -13,14 +13,15 @@
 #                    instead of the system's
 #
 # It POSTs two rows with "Content-Type: application/json" in TF Serving's row
-# format, {"instances": [[...10 numbers...], [...]]}, and prints the answer's
-# "predictions" as one line of JSON. An error answer is reported with its
+# format, {"instances": [[...10 numbers...], [...]]}, and prints the answer as
+# received, on one line, once it holds a "predictions" array. An error answer is reported with its
 # status and its {"error": "..."} string.
 #
 # Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
-# are retried up to 3 times, after the Retry-After the service asks for (at
-# most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 401, 404 or
-# a TLS certificate that fails verification, are not.
+# are retried, at most 4 attempts in all, within SCORING_TIMEOUT, after the
+# Retry-After the service asks for (seconds, or an HTTP date where GNU date
+# reads it; at most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400,
+# 401, 404 or a TLS certificate that fails verification, are not.
 #
 # Needs bash 5, curl 7.75 or later and jq. Exit status: 0 success, 1 the call
 # failed, 2 bad configuration.
@@ -34,6 +35,11 @@ fail() {
     printf 'error: %s\n' "$message" >&2
     exit "$1"
 }
+
+# visible NAME: exits unless variable NAME, sent in a header, is visible ASCII
+# only: a line break would end the header and start another (bash 5 matches
+# the range by code point in any locale).
+visible() { [[ ${!1:-} != *[!\!-~]* ]] || fail 2 "$1 must be visible ASCII only (no spaces or line breaks)"; }
 
 # micros TEXT: a decimal number of seconds (2, 0.5) as microseconds in $us.
 micros() {
@@ -59,10 +65,38 @@ detail() {
     [[ -z $text ]] || printf ': %s' "${text:0:200}"
 }
 
-# retry_after: the Retry-After of the last answer, in seconds, if it has one
-# (the dumped headers hold every answer's, a 100 Continue's too).
-retry_after() {
-    awk -F: '/^HTTP\//{v=""} tolower($1)=="retry-after"{v=$2; gsub(/[ \t\r]/,"",v)} END{print v}' "$tmp/response"
+# retry_delay ATTEMPT: microseconds to wait before the next attempt, in $delay:
+# the Retry-After of the last answer (the dumped headers hold every answer's, a
+# 100 Continue's too), whole seconds or an HTTP date such as "Wed, 21 Oct 2026
+# 07:28:00 GMT" (read by GNU date -d; where date cannot, it counts as absent),
+# kept within 0..10 s; else (none, "nan", "-3", "1.5") 0.5, 1, then 2 s.
+retry_delay() {
+    local value when
+    value=$(awk '/^HTTP\//{v=""} tolower($0) ~ /^retry-after:/{v=substr($0, 13); gsub(/^[ \t]+|[ \t\r]+$/, "", v)}
+        END{print v}' "$tmp/response")
+    if [[ $value =~ ^[0-9]+$ ]]; then
+        delay=$((${#value} > 8 ? 10000000 : 10#$value * 1000000))
+    elif [[ $value =~ ^[A-Z][a-z]{2},\ [0-9]{2}\ [A-Z][a-z]{2}\ [0-9]{4}\ [0-9]{2}:[0-9]{2}:[0-9]{2}\ GMT$ ]] &&
+        when=$(date -d "$value" +%s 2>/dev/null); then
+        delay=$((when * 1000000 - $(now)))
+    else
+        delay=$((500000 << ($1 - 1)))
+    fi
+    delay=$((delay < 0 ? 0 : delay < 10000000 ? delay : 10000000))
+}
+
+# compact: the JSON answer in $tmp/body as received, on one line: the blanks
+# between tokens dropped, nothing else touched (jq would re-write numbers, 1e23
+# as 1E+23). A JSON text breaks lines only between tokens, so each line is done
+# alone: its strings kept as they are, the blanks around them dropped.
+compact() {
+    LC_ALL=C awk '{
+        while (match($0, /"([^"\\]|\\.)*"/)) {
+            head = substr($0, 1, RSTART - 1); gsub(/[ \t\r]+/, "", head)
+            printf "%s%s", head, substr($0, RSTART, RLENGTH); $0 = substr($0, RSTART + RLENGTH)
+        }
+        gsub(/[ \t\r]+/, ""); printf "%s", $0
+    } END { print "" }' "$tmp/body"
 }
 
 # reason: " " and the reason phrase of the last answer ("Service Unavailable"),
@@ -95,11 +129,8 @@ call() {
         if [[ -z $error ]]; then
             case $status in 429 | 502 | 503 | 504) ;; *) break ;; esac
         fi
-        if [[ -z $error ]] && micros "$(retry_after)"; then
-            delay=$((us < 10000000 ? us : 10000000)) # as the service asks, at most 10 s
-        else
-            delay=$((500000 << (attempt - 1))) # 0.5, 1, then 2 s
-        fi
+        [[ -z $error ]] || : >"$tmp/response" # no answer: no Retry-After
+        retry_delay "$attempt"
         ((attempt < ATTEMPTS && $(now) + delay < deadline)) || break
         sleep "$(seconds "$delay")"
     done
@@ -114,6 +145,7 @@ timeout=${SCORING_TIMEOUT:-30}
 { micros "$timeout" && ((us > 0 && us <= 86400000000)); } ||
     fail 2 "SCORING_TIMEOUT must be 0 < seconds <= 86400, not '$timeout'"
 deadline=$(($(now) + us))
+visible SCORING_KEY
 command -v jq >/dev/null || fail 2 "jq is not installed (apt-get install jq, or https://jqlang.org)"
 
 # Request headers go to curl in a file, so the key is not on its command line.
@@ -121,8 +153,7 @@ tmp=$(mktemp -d) || fail 1 "cannot make a temporary folder"
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM
 echo 'Content-Type: application/json' >"$tmp/headers"
-[[ -z ${SCORING_KEY:-} ]] || printf 'Authorization: Bearer %s
-' "$SCORING_KEY" >>"$tmp/headers"
+[[ -z ${SCORING_KEY:-} ]] || printf 'Authorization: Bearer %s\n' "$SCORING_KEY" >>"$tmp/headers"
 
 # Two rows of ten features each (row format: one list per instance).
 cat >"$tmp/request" <<'JSON' || fail 1 "cannot write the request"
@@ -137,9 +168,8 @@ JSON
 # ":predict" is sent as is.
 call --data-binary "@$tmp/request"
 
-# {"predictions": [217.67..., 224.78...]}: one prediction per instance, printed
-# on one line (jq 1.7 keeps each number's text as received).
-predictions=$(jq -ce '.predictions | arrays' "$tmp/body" 2>/dev/null) ||
+# {"predictions": [217.67..., 224.78...]}: one prediction per instance (jq only
+# checks it).
+jq -e '.predictions | arrays' "$tmp/body" >/dev/null 2>&1 ||
     fail 1 "unexpected response from $uri: no \"predictions\" array"
-printf '%s
-' "$predictions"
+compact

@@ -23,9 +23,14 @@
  * line. A job that ends Failed or Cancelled is reported with its Details.
  *
  * Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
- * of each request are retried up to 3 times, after the Retry-After the service
- * asks for (at most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 401
- * or a TLS certificate that fails verification, are not.
+ * of each request are retried, at most 4 attempts in all, within
+ * SCORING_TIMEOUT, after the Retry-After the service asks for (seconds or an
+ * HTTP date, at most 10 s) or else 0.5, 1, then 2 s; but the submit, which
+ * creates a job, only where the service cannot have acted: 429, 503 or a
+ * refused connection (after a reset, 502 or 504 the job may exist: reported,
+ * not submitted twice). A 409 to a retried start means the first start arrived:
+ * the job runs. Other errors, such as 400, 401 or a TLS certificate that fails
+ * verification, are not retried.
  *
  * Exit status: 0 the job finished, 1 a call or the job failed, 2 bad configuration.
  * Run: node classic-bes.mjs (Node.js 20 or later; no dependencies).
@@ -50,6 +55,7 @@ const INPUTS = {
 
 const ATTEMPTS = 4; // one call and up to three retries
 const RETRY_STATUS = new Set([429, 502, 503, 504]); // the service is busy or restarting
+const REFUSED_STATUS = new Set([429, 503]); // the service refused the request: nothing was created
 const RUNNING = new Set(["NotStarted", "Running"]); // the job's StatusCode while it is not over
 const ENDED = new Set(["Failed", "Cancelled"]); // the job ended without results
 // Codes of a TLS failure (an untrusted, expired or mismatched certificate...): the same on every try.
@@ -88,6 +94,15 @@ function seconds(/** @type {string} */ name, /** @type {string} */ fallback) {
   return { value, text };
 }
 
+/** Variable `name`, sent in a header (a key, a token): visible ASCII only, else a Failure (exit 2). */
+function headerSetting(/** @type {string} */ name) {
+  const value = process.env[name];
+  if (value && !/^[\x21-\x7e]+$/.test(value)) { // a line break would end the header and start another
+    throw new Failure(`${name} must be visible ASCII only (no spaces or line breaks)`, 2); // the value stays secret
+  }
+  return value;
+}
+
 /** @typedef {{signal: AbortSignal, deadline: number, text: string}} Limit the time left for the whole call */
 
 /** One limit for the whole call: a signal that aborts every attempt at the deadline. */
@@ -113,17 +128,27 @@ function detail(/** @type {string} */ body) {
   return text ? `: ${text}` : "";
 }
 
-/** Seconds to wait before the next attempt: Retry-After (at most 10 s), else 0.5, 1, 2 s. */
+/**
+ * Seconds to wait before the next attempt: the Retry-After the service asks for, whole seconds or an HTTP date
+ * (e.g. "Wed, 21 Oct 2026 07:28:00 GMT"), kept within 0..10 s; else (none, or "nan", "-3", "1.5") 0.5, 1, 2 s.
+ */
 function retryDelay(/** @type {number} */ attempt, /** @type {Response | undefined} */ response) {
   const header = response?.headers.get("retry-after")?.trim() ?? "";
-  return /^\d+(\.\d+)?$/.test(header) ? Math.min(Number(header), 10) : 0.5 * 2 ** (attempt - 1);
+  // Date.parse alone is lenient (it reads "-3" as a year): only a date of the HTTP form is parsed.
+  const date = /^\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT$/.test(header) ? Date.parse(header) : NaN;
+  const wait = /^\d+$/.test(header) ? Number(header) : (date - Date.now()) / 1000;
+  return Number.isNaN(wait) ? 0.5 * 2 ** (attempt - 1) : Math.min(Math.max(wait, 0), 10);
 }
 
 /**
  * Sends one request, retrying transient failures while time is left; returns the text of its 2xx answer.
+ * `creates`: the request creates the job, so it is retried only where the service cannot have acted (429, 503,
+ * a refused connection). `done`: a status that, answering a retry, means the first attempt arrived (a success).
  * @param {string} url @param {RequestInit} init method, headers, body @param {Limit} limit
+ * @param {{creates?: boolean, done?: number}} [options]
  */
-async function call(url, init, { signal, deadline, text: timeout }) {
+async function call(url, init, { signal, deadline, text: timeout }, { creates = false, done = 0 } = {}) {
+  const unsure = creates ? " (the job may have been created)" : "";
   for (let attempt = 1; ; attempt++) {
     let response, text, error;
     try {
@@ -131,17 +156,21 @@ async function call(url, init, { signal, deadline, text: timeout }) {
       response = await fetch(url, { ...init, redirect: "manual", signal });
       text = await response.text();
     } catch (e) {
-      if (signal.aborted) throw new Failure(`no response from ${url} within ${timeout} s`);
+      if (signal.aborted) throw new Failure(`no response from ${url} within ${timeout} s${unsure}`);
       const { code, text: why } = reason(e);
       // fetch rejects with a TypeError caused by the network's error; any other is a bad request.
       if (!(e instanceof TypeError && e.cause)) throw new Failure(`cannot call ${url}: ${why}`);
       error = `cannot reach ${url}: ${why}`; // refused, reset: worth another try
       if (TLS_ERROR.test(code)) throw new Failure(`${error} (${code})`); // a bad certificate is not transient
+      // Only a refused connection sent nothing; after a reset the request may have been acted on.
+      if (creates && code !== "ECONNREFUSED") throw new Failure(error + unsure);
     }
     if (response && text !== undefined) {
       error = `HTTP ${response.status} ${response.statusText}${detail(text)}`;
-      if (response.ok) return text;
-      if (!RETRY_STATUS.has(response.status)) throw new Failure(error);
+      if (response.ok || (attempt > 1 && response.status === done)) return text;
+      if (!(creates ? REFUSED_STATUS : RETRY_STATUS).has(response.status)) {
+        throw new Failure(RETRY_STATUS.has(response.status) ? error + unsure : error); // a 502, 504: unsure
+      }
     }
     const delay = retryDelay(attempt, response);
     if (attempt === ATTEMPTS || performance.now() + delay * 1000 >= deadline) throw new Failure(String(error));
@@ -167,18 +196,14 @@ async function main() {
   const uri = scoringUri("the jobs URI of your Batch Execution service");
   const limit = timeLimit(seconds("SCORING_TIMEOUT", "300")); // one deadline for every request and wait
   const interval = seconds("SCORING_POLL_INTERVAL", "1").value * 1000;
-  const key = process.env.SCORING_KEY;
+  const key = headerSetting("SCORING_KEY");
   /** @type {Record<string, string>} */
   const auth = key ? { Authorization: `Bearer ${key}` } : {};
-  try {
-    new Headers(auth);
-  } catch { // said without the key, which stays secret
-    throw new Failure("SCORING_KEY is not a valid HTTP header value (a line break or a character beyond Latin-1)", 2);
-  }
 
   // 1. Submit: the answer is the job's id.
   const headers = { "Content-Type": "application/json", ...auth };
-  const job = parse(await call(uri, { method: "POST", headers, body: JSON.stringify(INPUTS) }, limit), uri);
+  const submit = { method: "POST", headers, body: JSON.stringify(INPUTS) };
+  const job = parse(await call(uri, submit, limit, { creates: true }), uri);
   if (typeof job !== "string" || !job) {
     throw new Failure(`unexpected response from ${uri}: expected the job id, a JSON string`);
   }
@@ -192,8 +217,8 @@ async function main() {
   };
   const statusUrl = jobUrl("");
 
-  // 2. Start: an empty POST.
-  await call(jobUrl("/start"), { method: "POST", headers: auth }, limit);
+  // 2. Start: an empty POST. A 409 to a retry: the first start arrived, so the job runs.
+  await call(jobUrl("/start"), { method: "POST", headers: auth }, limit, { done: 409 });
 
   // 3. Poll until the job is over, or until the deadline.
   for (;;) {

@@ -15,9 +15,10 @@
  * and prints the service's JSON answer as it is, on one line.
  *
  * Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
- * are retried up to 3 times, after the Retry-After the service asks for (at
- * most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 401 or a TLS
- * certificate that fails verification, are not.
+ * are retried, at most 4 attempts in all, within SCORING_TIMEOUT, after the
+ * Retry-After the service asks for (seconds or an HTTP date, at most 10 s) or
+ * else 0.5, 1, then 2 s. Other errors, such as 400, 401 or a TLS certificate
+ * that fails verification, are not.
  *
  * Exit status: 0 success, 1 the call failed, 2 bad configuration.
  * Run: node modelarts.mjs (Node.js 20 or later; no dependencies).
@@ -66,6 +67,15 @@ function seconds(/** @type {string} */ name, /** @type {string} */ fallback) {
   return { value, text };
 }
 
+/** Variable `name`, sent in a header (a key, a token): visible ASCII only, else a Failure (exit 2). */
+function headerSetting(/** @type {string} */ name) {
+  const value = process.env[name];
+  if (value && !/^[\x21-\x7e]+$/.test(value)) { // a line break would end the header and start another
+    throw new Failure(`${name} must be visible ASCII only (no spaces or line breaks)`, 2); // the value stays secret
+  }
+  return value;
+}
+
 /** @typedef {{signal: AbortSignal, deadline: number, text: string}} Limit the time left for the whole call */
 
 /** One limit for the whole call: a signal that aborts every attempt at the deadline. */
@@ -91,10 +101,16 @@ function detail(/** @type {string} */ body) {
   return text ? `: ${text}` : "";
 }
 
-/** Seconds to wait before the next attempt: Retry-After (at most 10 s), else 0.5, 1, 2 s. */
+/**
+ * Seconds to wait before the next attempt: the Retry-After the service asks for, whole seconds or an HTTP date
+ * (e.g. "Wed, 21 Oct 2026 07:28:00 GMT"), kept within 0..10 s; else (none, or "nan", "-3", "1.5") 0.5, 1, 2 s.
+ */
 function retryDelay(/** @type {number} */ attempt, /** @type {Response | undefined} */ response) {
   const header = response?.headers.get("retry-after")?.trim() ?? "";
-  return /^\d+(\.\d+)?$/.test(header) ? Math.min(Number(header), 10) : 0.5 * 2 ** (attempt - 1);
+  // Date.parse alone is lenient (it reads "-3" as a year): only a date of the HTTP form is parsed.
+  const date = /^\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT$/.test(header) ? Date.parse(header) : NaN;
+  const wait = /^\d+$/.test(header) ? Number(header) : (date - Date.now()) / 1000;
+  return Number.isNaN(wait) ? 0.5 * 2 ** (attempt - 1) : Math.min(Math.max(wait, 0), 10);
 }
 
 /**
@@ -144,14 +160,9 @@ function parse(/** @type {string} */ answer, /** @type {string} */ url) {
 async function main() {
   const uri = scoringUri("the API URL of your ModelArts service");
   const limit = timeLimit(seconds("SCORING_TIMEOUT", "30"));
-  const token = process.env.SCORING_TOKEN;
+  const token = headerSetting("SCORING_TOKEN");
   // ModelArts takes the IAM token in its own header, not in Authorization.
   const headers = { "Content-Type": "application/json", ...(token ? { "X-Auth-Token": token } : {}) };
-  try {
-    new Headers(headers);
-  } catch { // said without the token, which stays secret
-    throw new Failure("SCORING_TOKEN is not a valid HTTP header value (a line break or a character beyond Latin-1)", 2);
-  }
   const body = JSON.stringify({ meta: { uuid: randomUUID() }, data: { req_data: [RECORD] } });
 
   // {"meta": {"uuid": ...}, "data": {"resp_data": [{..., "predictresult": ...}]}}

@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * Call a model on an Open Inference Protocol v2 server (KServe, NVIDIA Triton,
- * Seldon MLServer) and print its predictions.
+ * Seldon MLServer) and print its answer.
  *
  * Environment variables:
  *   SCORING_URI      (required) the model's infer URL, for example
@@ -13,12 +13,14 @@
  * Sends POST with "Content-Type: application/json" and the two rows as one
  * FP64 tensor of shape [2, 10], its data flat (row-major):
  *   {"inputs": [{"name": "input-0", "shape": [2, 10], "datatype": "FP64", "data": [...]}]}
- * and prints the data of the first output, the predictions, as a JSON array.
+ * and prints the answer as received, on one line, once its first output's data
+ * (the predictions) is checked to be an array of numbers.
  *
  * Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
- * are retried up to 3 times, after the Retry-After the service asks for (at
- * most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 404 or a TLS
- * certificate that fails verification, are not.
+ * are retried, at most 4 attempts in all, within SCORING_TIMEOUT, after the
+ * Retry-After the service asks for (seconds or an HTTP date, at most 10 s) or
+ * else 0.5, 1, then 2 s. Other errors, such as 400, 404 or a TLS certificate
+ * that fails verification, are not.
  *
  * Exit status: 0 success, 1 the call failed, 2 bad configuration.
  * Run: node oip-infer.mjs (Node.js 20 or later; no dependencies).
@@ -71,6 +73,15 @@ function seconds(/** @type {string} */ name, /** @type {string} */ fallback) {
   return { value, text };
 }
 
+/** Variable `name`, sent in a header (a key, a token): visible ASCII only, else a Failure (exit 2). */
+function headerSetting(/** @type {string} */ name) {
+  const value = process.env[name];
+  if (value && !/^[\x21-\x7e]+$/.test(value)) { // a line break would end the header and start another
+    throw new Failure(`${name} must be visible ASCII only (no spaces or line breaks)`, 2); // the value stays secret
+  }
+  return value;
+}
+
 /** @typedef {{signal: AbortSignal, deadline: number, text: string}} Limit the time left for the whole call */
 
 /** One limit for the whole call: a signal that aborts every attempt at the deadline. */
@@ -96,10 +107,16 @@ function detail(/** @type {string} */ body) {
   return text ? `: ${text}` : "";
 }
 
-/** Seconds to wait before the next attempt: Retry-After (at most 10 s), else 0.5, 1, 2 s. */
+/**
+ * Seconds to wait before the next attempt: the Retry-After the service asks for, whole seconds or an HTTP date
+ * (e.g. "Wed, 21 Oct 2026 07:28:00 GMT"), kept within 0..10 s; else (none, or "nan", "-3", "1.5") 0.5, 1, 2 s.
+ */
 function retryDelay(/** @type {number} */ attempt, /** @type {Response | undefined} */ response) {
   const header = response?.headers.get("retry-after")?.trim() ?? "";
-  return /^\d+(\.\d+)?$/.test(header) ? Math.min(Number(header), 10) : 0.5 * 2 ** (attempt - 1);
+  // Date.parse alone is lenient (it reads "-3" as a year): only a date of the HTTP form is parsed.
+  const date = /^\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT$/.test(header) ? Date.parse(header) : NaN;
+  const wait = /^\d+$/.test(header) ? Number(header) : (date - Date.now()) / 1000;
+  return Number.isNaN(wait) ? 0.5 * 2 ** (attempt - 1) : Math.min(Math.max(wait, 0), 10);
 }
 
 /**
@@ -132,6 +149,11 @@ async function call(url, init, { signal, deadline, text: timeout }) {
   }
 }
 
+/** The answer as received, on one line: the blanks between JSON tokens dropped, numbers and strings untouched. */
+function compact(/** @type {string} */ json) {
+  return json.replace(/"(?:[^"\\]|\\.)*"|[ \t\n\r]+/g, (token) => (token[0] === '"' ? token : ""));
+}
+
 /** The data of the answer's first output, the predictions; a Failure unless it is an array of numbers. */
 function firstOutput(/** @type {string} */ answer, /** @type {string} */ url) {
   let data;
@@ -149,18 +171,13 @@ function firstOutput(/** @type {string} */ answer, /** @type {string} */ url) {
 async function main() {
   const uri = scoringUri("the infer URL of your model: .../v2/models/<name>/infer");
   const limit = timeLimit(seconds("SCORING_TIMEOUT", "30"));
-  const key = process.env.SCORING_KEY;
+  const key = headerSetting("SCORING_KEY");
   const headers = { "Content-Type": "application/json", ...(key ? { Authorization: `Bearer ${key}` } : {}) };
-  try {
-    new Headers(headers);
-  } catch { // said without the key, which stays secret
-    throw new Failure("SCORING_KEY is not a valid HTTP header value (a line break or a character beyond Latin-1)", 2);
-  }
   // One tensor of shape [rows, features], its data flat (row-major).
   const input = { name: "input-0", shape: [ROWS.length, ROWS[0].length], datatype: "FP64", data: ROWS.flat() };
   const answer = await call(uri, { method: "POST", headers, body: JSON.stringify({ inputs: [input] }) }, limit);
-  // JSON.stringify writes each number as the shortest text that reads back as the same double.
-  console.log(JSON.stringify(firstOutput(answer, uri)));
+  firstOutput(answer, uri); // {"outputs": [{..., "data": [numbers]}]}
+  console.log(compact(answer));
 }
 
 try {

@@ -11,24 +11,16 @@
  *   SCORING_DEPLOYMENT (optional) the deployment of an Azure ML online endpoint
  *                    to call, whatever its traffic split; sent as
  *                    "azureml-model-deployment: <name>"
- *   SCORING_INPUT_FILE (optional) a file (an image, say) to send as raw bytes with
- *                    "Content-Type: application/octet-stream" instead of the rows,
- *                    to a service that reads the raw request; its JSON answer is
- *                    printed as it is
- *   SCORING_INPUT_FIELD (optional) with SCORING_INPUT_FILE: upload the file as
- *                    multipart/form-data in this form field instead (ModelArts:
- *                    "images"), its type guessed from the file name
  *
  * Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
- * are retried up to 3 times, after the Retry-After the service asks for (at
- * most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 401 or a TLS
- * certificate that fails verification, are not.
+ * are retried, at most 4 attempts in all, within SCORING_TIMEOUT, after the
+ * Retry-After the service asks for (seconds or an HTTP date, at most 10 s) or
+ * else 0.5, 1, then 2 s. Other errors, such as 400, 401 or a TLS certificate
+ * that fails verification, are not.
  *
  * Exit status: 0 success, 1 the call failed, 2 bad configuration.
  * Run: node score.mjs (Node.js 20 or later; no dependencies).
  */
-import { readFile } from "node:fs/promises";
-import { basename, extname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 // Two rows of ten features each, so the service returns two predictions.
@@ -38,14 +30,6 @@ const ROWS = [
   [-0.0127796318808497, -0.044641636506989, 0.0606183944448076, 0.0528581912385822, 0.0479653430750293,
     0.0293746718291555, -0.0176293810234174, 0.0343088588777263, 0.0702112981933102, 0.00720651632920303],
 ];
-// The type of an uploaded file, by its extension (else application/octet-stream).
-/** @type {Record<string, string>} */
-const TYPES = {
-  ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".bmp": "image/bmp",
-  ".webp": "image/webp", ".tif": "image/tiff", ".tiff": "image/tiff", ".json": "application/json",
-  ".csv": "text/csv", ".txt": "text/plain",
-};
-
 const ATTEMPTS = 4; // one call and up to three retries
 const RETRY_STATUS = new Set([429, 502, 503, 504]); // the service is busy or restarting
 // Codes of a TLS failure (an untrusted, expired or mismatched certificate...): the same on every try.
@@ -84,6 +68,15 @@ function seconds(/** @type {string} */ name, /** @type {string} */ fallback) {
   return { value, text };
 }
 
+/** Variable `name`, sent in a header (a key, a token, a name): visible ASCII only, else a Failure (exit 2). */
+function headerSetting(/** @type {string} */ name) {
+  const value = process.env[name];
+  if (value && !/^[\x21-\x7e]+$/.test(value)) { // a line break would end the header and start another
+    throw new Failure(`${name} must be visible ASCII only (no spaces or line breaks)`, 2); // the value stays secret
+  }
+  return value;
+}
+
 /** @typedef {{signal: AbortSignal, deadline: number, text: string}} Limit the time left for the whole call */
 
 /** One limit for the whole call: a signal that aborts every attempt at the deadline. */
@@ -109,10 +102,16 @@ function detail(/** @type {string} */ body) {
   return text ? `: ${text}` : "";
 }
 
-/** Seconds to wait before the next attempt: Retry-After (at most 10 s), else 0.5, 1, 2 s. */
+/**
+ * Seconds to wait before the next attempt: the Retry-After the service asks for, whole seconds or an HTTP date
+ * (e.g. "Wed, 21 Oct 2026 07:28:00 GMT"), kept within 0..10 s; else (none, or "nan", "-3", "1.5") 0.5, 1, 2 s.
+ */
 function retryDelay(/** @type {number} */ attempt, /** @type {Response | undefined} */ response) {
   const header = response?.headers.get("retry-after")?.trim() ?? "";
-  return /^\d+(\.\d+)?$/.test(header) ? Math.min(Number(header), 10) : 0.5 * 2 ** (attempt - 1);
+  // Date.parse alone is lenient (it reads "-3" as a year): only a date of the HTTP form is parsed.
+  const date = /^\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT$/.test(header) ? Date.parse(header) : NaN;
+  const wait = /^\d+$/.test(header) ? Number(header) : (date - Date.now()) / 1000;
+  return Number.isNaN(wait) ? 0.5 * 2 ** (attempt - 1) : Math.min(Math.max(wait, 0), 10);
 }
 
 /**
@@ -159,52 +158,20 @@ function parse(/** @type {string} */ answer, /** @type {string} */ url) {
   }
 }
 
-/**
- * The request's body and Content-Type: the rows as JSON, or the file's bytes, or a form holding the file
- * (then fetch writes the Content-Type, with the form's boundary).
- * @param {string | undefined} file @param {string | undefined} field
- * @returns {Promise<{body: BodyInit, type?: string}>}
- */
-async function input(file, field) {
-  if (!file) return { body: JSON.stringify({ data: ROWS }), type: "application/json" };
-  let data;
-  try {
-    data = await readFile(file);
-  } catch (e) {
-    throw new Failure(`cannot read SCORING_INPUT_FILE ${JSON.stringify(file)}: ${reason(e).text}`, 2);
-  }
-  if (!field) return { body: data, type: "application/octet-stream" };
-  const form = new FormData();
-  const type = TYPES[extname(file).toLowerCase()] ?? "application/octet-stream";
-  form.append(field, new Blob([data], { type }), basename(file));
-  return { body: form };
-}
-
 async function main() {
   const uri = scoringUri("the scoring URI of your web service");
   const limit = timeLimit(seconds("SCORING_TIMEOUT", "30"));
-  const key = process.env.SCORING_KEY;
-  const deployment = process.env.SCORING_DEPLOYMENT; // an online endpoint's, whatever its traffic split
-  if (deployment && !/^[\x21-\x7e]+$/.test(deployment)) {
-    throw new Failure("SCORING_DEPLOYMENT must be a deployment name (visible ASCII, no spaces or line breaks)", 2);
-  }
-  const file = process.env.SCORING_INPUT_FILE;
-  const { body, type } = await input(file, process.env.SCORING_INPUT_FIELD);
+  const key = headerSetting("SCORING_KEY");
+  const deployment = headerSetting("SCORING_DEPLOYMENT"); // an online endpoint's, whatever its traffic split
   const headers = {
-    ...(type ? { "Content-Type": type } : {}),
+    "Content-Type": "application/json",
     ...(key ? { Authorization: `Bearer ${key}` } : {}),
     ...(deployment ? { "azureml-model-deployment": deployment } : {}),
   };
-  try {
-    new Headers(headers);
-  } catch { // said without the key, which stays secret
-    throw new Failure("SCORING_KEY is not a valid HTTP header value (a line break or a character beyond Latin-1)", 2);
-  }
 
-  const answer = await call(uri, { method: "POST", headers, body }, limit);
-  const parsed = parse(answer, uri);
-  // The rows' answer is one prediction per row; a file's, whatever JSON the service answers.
-  if (!file && !(Array.isArray(parsed) && parsed.every(Number.isFinite))) {
+  const answer = await call(uri, { method: "POST", headers, body: JSON.stringify({ data: ROWS }) }, limit);
+  const predictions = parse(answer, uri); // one per row
+  if (!(Array.isArray(predictions) && predictions.every(Number.isFinite))) {
     throw new Failure(`unexpected response from ${uri}: expected a JSON array of numbers`);
   }
   console.log(compact(answer));

@@ -1,0 +1,210 @@
+// @ts-check
+/**
+ * Send a file (an image, say) to a model deployed as a web service and print its
+ * JSON answer.
+ *
+ * Environment variables:
+ *   SCORING_URI      (required) scoring URI of the web service, for example
+ *                    http://127.0.0.1:5001/api/v1/service/myservice/score
+ *   SCORING_KEY      (optional) key or token; sent as "Authorization: Bearer <key>"
+ *   SCORING_TIMEOUT  (optional) seconds the whole call may take, retries
+ *                    included, default 30
+ *   SCORING_INPUT_FILE (required) the file, sent as raw bytes with
+ *                    "Content-Type: application/octet-stream", to a service that
+ *                    reads the raw request
+ *   SCORING_INPUT_FIELD (optional) upload the file as multipart/form-data in this
+ *                    form field instead (ModelArts: "images"), its type guessed
+ *                    from the file name
+ *
+ * Prints the service's JSON answer as received, on one line.
+ *
+ * Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
+ * are retried, at most 4 attempts in all, within SCORING_TIMEOUT, after the
+ * Retry-After the service asks for (seconds or an HTTP date, at most 10 s) or
+ * else 0.5, 1, then 2 s. Other errors, such as 400, 401 or a TLS certificate
+ * that fails verification, are not.
+ *
+ * Exit status: 0 success, 1 the call failed, 2 bad configuration.
+ * Run: node upload.mjs (Node.js 20 or later; no dependencies).
+ */
+import { readFile } from "node:fs/promises";
+import { basename, extname } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+// The type of an uploaded file, by its extension (else application/octet-stream).
+/** @type {Record<string, string>} */
+const TYPES = {
+  ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".bmp": "image/bmp",
+  ".webp": "image/webp", ".tif": "image/tiff", ".tiff": "image/tiff", ".json": "application/json",
+  ".csv": "text/csv", ".txt": "text/plain",
+};
+
+const ATTEMPTS = 4; // one call and up to three retries
+const RETRY_STATUS = new Set([429, 502, 503, 504]); // the service is busy or restarting
+// Codes of a TLS failure (an untrusted, expired or mismatched certificate...): the same on every try.
+const TLS_ERROR = /CERT|SIGNATURE|ISSUER|INVALID_CA|ERR_TLS|ERR_SSL/;
+
+/** A failure: its message is the one line printed on stderr; exit code 1, or 2 for bad settings. */
+class Failure extends Error {
+  /** @param {string} message @param {number} [exitCode] */
+  constructor(message, exitCode = 1) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+/** SCORING_URI, an http:// or https:// URL; a Failure (exit 2) otherwise. */
+function scoringUri(/** @type {string} */ what) {
+  const uri = process.env.SCORING_URI;
+  if (!uri) throw new Failure(`set SCORING_URI to ${what}`, 2);
+  let url;
+  try {
+    url = new URL(uri);
+  } catch {} // not a URL at all
+  if (!url || !["http:", "https:"].includes(url.protocol) || !url.host) {
+    throw new Failure(`SCORING_URI must be an http:// or https:// URL, not ${JSON.stringify(uri)}`, 2);
+  }
+  return uri;
+}
+
+/** The seconds in variable `name` (default `fallback`); a Failure (exit 2) unless 0 < seconds <= 86400. */
+function seconds(/** @type {string} */ name, /** @type {string} */ fallback) {
+  const text = process.env[name] || fallback;
+  const value = Number(text);
+  if (!(value > 0 && value <= 86400)) { // also rejects NaN
+    throw new Failure(`${name} must be 0 < seconds <= 86400, not ${JSON.stringify(text)}`, 2);
+  }
+  return { value, text };
+}
+
+/** Variable `name`, sent in a header (a key, a token): visible ASCII only, else a Failure (exit 2). */
+function headerSetting(/** @type {string} */ name) {
+  const value = process.env[name];
+  if (value && !/^[\x21-\x7e]+$/.test(value)) { // a line break would end the header and start another
+    throw new Failure(`${name} must be visible ASCII only (no spaces or line breaks)`, 2); // the value stays secret
+  }
+  return value;
+}
+
+/** @typedef {{signal: AbortSignal, deadline: number, text: string}} Limit the time left for the whole call */
+
+/** One limit for the whole call: a signal that aborts every attempt at the deadline. */
+function timeLimit(/** @type {{value: number, text: string}} */ { value, text }) {
+  return { signal: AbortSignal.timeout(value * 1000), deadline: performance.now() + value * 1000, text };
+}
+
+/** The innermost cause of an error, described, e.g. "connect ECONNREFUSED 127.0.0.1:5001", and its code. */
+function reason(/** @type {unknown} */ error) {
+  let e = /** @type {Error & {code?: string}} */ (error);
+  while (e.cause instanceof Error) e = e.cause;
+  return { code: e.code ?? "", text: e.message || e.code || String(e) }; // an AggregateError has no message
+}
+
+/** ": " and the "message" of a JSON error body, else the body text, on one line and cut to 200 characters. */
+function detail(/** @type {string} */ body) {
+  let text = body;
+  try {
+    const message = JSON.parse(body)?.message; // e.g. {"status_code": 401, "message": "invalid key"}
+    if (typeof message === "string" && message) text = message;
+  } catch {} // not JSON: the text itself
+  text = [...text.replace(/\s+/g, " ").trim()].slice(0, 200).join("");
+  return text ? `: ${text}` : "";
+}
+
+/**
+ * Seconds to wait before the next attempt: the Retry-After the service asks for, whole seconds or an HTTP date
+ * (e.g. "Wed, 21 Oct 2026 07:28:00 GMT"), kept within 0..10 s; else (none, or "nan", "-3", "1.5") 0.5, 1, 2 s.
+ */
+function retryDelay(/** @type {number} */ attempt, /** @type {Response | undefined} */ response) {
+  const header = response?.headers.get("retry-after")?.trim() ?? "";
+  // Date.parse alone is lenient (it reads "-3" as a year): only a date of the HTTP form is parsed.
+  const date = /^\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT$/.test(header) ? Date.parse(header) : NaN;
+  const wait = /^\d+$/.test(header) ? Number(header) : (date - Date.now()) / 1000;
+  return Number.isNaN(wait) ? 0.5 * 2 ** (attempt - 1) : Math.min(Math.max(wait, 0), 10);
+}
+
+/**
+ * Sends one request, retrying transient failures while time is left; returns the text of its 2xx answer.
+ * @param {string} url @param {RequestInit} init method, headers, body @param {Limit} limit
+ */
+async function call(url, init, { signal, deadline, text: timeout }) {
+  for (let attempt = 1; ; attempt++) {
+    let response, text, error;
+    try {
+      // redirect: "manual": a redirected POST would be resent as a GET. The signal bounds every attempt.
+      response = await fetch(url, { ...init, redirect: "manual", signal });
+      text = await response.text();
+    } catch (e) {
+      if (signal.aborted) throw new Failure(`no response from ${url} within ${timeout} s`);
+      const { code, text: why } = reason(e);
+      // fetch rejects with a TypeError caused by the network's error; any other is a bad request.
+      if (!(e instanceof TypeError && e.cause)) throw new Failure(`cannot call ${url}: ${why}`);
+      error = `cannot reach ${url}: ${why}`; // refused, reset: worth another try
+      if (TLS_ERROR.test(code)) throw new Failure(`${error} (${code})`); // a bad certificate is not transient
+    }
+    if (response && text !== undefined) {
+      error = `HTTP ${response.status} ${response.statusText}${detail(text)}`;
+      if (response.ok) return text;
+      if (!RETRY_STATUS.has(response.status)) throw new Failure(error);
+    }
+    const delay = retryDelay(attempt, response);
+    if (attempt === ATTEMPTS || performance.now() + delay * 1000 >= deadline) throw new Failure(String(error));
+    await sleep(delay * 1000);
+  }
+}
+
+/** The answer as received, on one line: the blanks between JSON tokens dropped, numbers and strings untouched. */
+function compact(/** @type {string} */ json) {
+  return json.replace(/"(?:[^"\\]|\\.)*"|[ \t\n\r]+/g, (token) => (token[0] === '"' ? token : ""));
+}
+
+/** The answer's JSON value; a Failure if it is not JSON. */
+function parse(/** @type {string} */ answer, /** @type {string} */ url) {
+  try {
+    return JSON.parse(answer);
+  } catch (e) {
+    throw new Failure(`unexpected response from ${url}: ${reason(e).text}`);
+  }
+}
+
+/**
+ * The request's body and Content-Type: the file's bytes, or a form holding the file (then fetch writes the
+ * Content-Type, with the form's boundary).
+ * @param {string} file @param {string | undefined} field
+ * @returns {Promise<{body: BodyInit, type?: string}>}
+ */
+async function input(file, field) {
+  let data;
+  try {
+    data = await readFile(file);
+  } catch (e) {
+    throw new Failure(`cannot read SCORING_INPUT_FILE ${JSON.stringify(file)}: ${reason(e).text}`, 2);
+  }
+  if (!field) return { body: data, type: "application/octet-stream" };
+  const form = new FormData();
+  const type = TYPES[extname(file).toLowerCase()] ?? "application/octet-stream";
+  form.append(field, new Blob([data], { type }), basename(file));
+  return { body: form };
+}
+
+async function main() {
+  const uri = scoringUri("the scoring URI of your web service");
+  const limit = timeLimit(seconds("SCORING_TIMEOUT", "30"));
+  const key = headerSetting("SCORING_KEY");
+  const file = process.env.SCORING_INPUT_FILE;
+  if (!file) throw new Failure("set SCORING_INPUT_FILE to the file to send", 2);
+  const { body, type } = await input(file, process.env.SCORING_INPUT_FIELD);
+  const headers = { ...(type ? { "Content-Type": type } : {}), ...(key ? { Authorization: `Bearer ${key}` } : {}) };
+
+  const answer = await call(uri, { method: "POST", headers, body }, limit);
+  parse(answer, uri); // JSON, whatever its shape
+  console.log(compact(answer));
+}
+
+try {
+  await main();
+} catch (e) {
+  // One line, whatever the message: a line break and the blanks around it become one space.
+  console.error(`error: ${reason(e).text.trim().replace(/\s*[\r\n]\s*/g, " ")}`);
+  process.exitCode = e instanceof Failure ? e.exitCode : 1;
+}
