@@ -69,6 +69,23 @@ def connect(timeout: int = BUILD_TIMEOUT + 120) -> docker.DockerClient:
     return client
 
 
+@contextlib.contextmanager
+def engine_answers(doing: str) -> Iterator[None]:
+    """An engine that stops answering while the run uses it (dockerd stopped, its socket gone) becomes one clear
+    DockerUnavailable (the CLI's one line and exit 2), not a traceback; an engine that answers with an error
+    (APIError) is the caller's to handle."""
+    try:
+        yield
+    except docker.errors.APIError:
+        raise
+    except (requests.RequestException, docker.errors.DockerException) as exc:
+        reason = str(exc).split("\n")[0][:160] or type(exc).__name__
+        raise DockerUnavailable(
+            f"Docker stopped answering while {doing} ({reason}): check the engine (docker info) and run again; "
+            "what the run made is removed by `python -m harness clean` once the engine is back"
+        ) from None
+
+
 REGISTRY_PROBE = "https://registry-1.docker.io/v2/"  # answers 401 to anyone when reachable
 HOST_CA_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem")
 
@@ -166,12 +183,13 @@ class DockerBackend:
     def close(self) -> None:
         """Remove this run's containers and network (idempotent, safe from any thread)."""
         self.closed = True
+        gone = (docker.errors.DockerException, requests.RequestException)  # removed, refused, or no engine left
         for container in list(self.containers):
-            with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
+            with contextlib.suppress(*gone):
                 container.remove(force=True, v=True)
         self.containers.clear()
         for network in self.networks:
-            with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
+            with contextlib.suppress(*gone):
                 network.remove()
         self.reaper.stop()  # it sweeps what is left, if anything, and goes
 
@@ -220,22 +238,25 @@ class DockerBackend:
         name = self._name("stub")
         self.certs = certs = RunCertificates.create(log_path.parent.parent / "tls", [name, "localhost", "127.0.0.1"])
         # Published on 127.0.0.1 through the last network (an internal one publishes nothing).
-        container = self._container(
-            image,
-            "stub",
-            networks=self.networks[::-1],
-            ports={f"{STUB_PORT}/tcp": ("127.0.0.1", None)},
-            volumes={str(certs.server_pem.parent): {"bind": "/tls", "mode": "ro"}},
-            command=["--tls", f"{TLS_PORT}=/tls/{certs.server_pem.name}"]
-            + ["--tls", f"{UNKNOWN_CA_PORT}=/tls/{certs.unknown_pem.name}"],
-        )
+        with engine_answers("starting the stub"):
+            container = self._container(
+                image,
+                "stub",
+                networks=self.networks[::-1],
+                ports={f"{STUB_PORT}/tcp": ("127.0.0.1", None)},
+                volumes={str(certs.server_pem.parent): {"bind": "/tls", "mode": "ro"}},
+                command=["--tls", f"{TLS_PORT}=/tls/{certs.server_pem.name}"]
+                + ["--tls", f"{UNKNOWN_CA_PORT}=/tls/{certs.unknown_pem.name}"],
+            )
         try:
-            container.reload()
-            port = container.attrs["NetworkSettings"]["Ports"][f"{STUB_PORT}/tcp"][0]["HostPort"]
+            with engine_answers("starting the stub"):
+                container.reload()
+                port = container.attrs["NetworkSettings"]["Ports"][f"{STUB_PORT}/tcp"][0]["HostPort"]
             admin_url = f"http://127.0.0.1:{port}"
 
             def alive() -> bool:
-                container.reload()
+                with engine_answers("waiting for the stub"):
+                    container.reload()
                 return container.status in ("created", "running")
 
             try:
@@ -249,7 +270,7 @@ class DockerBackend:
             yield admin_url, f"http://{container.name}:{STUB_PORT}"
         finally:
             self.tls = None
-            with contextlib.suppress(docker.errors.APIError):
+            with contextlib.suppress(docker.errors.DockerException, requests.RequestException):  # the engine gone
                 log_path.write_bytes(container.logs())
 
     # -- clients ------------------------------------------------------------
@@ -267,6 +288,10 @@ class DockerBackend:
         return RunResult(None if killed else code, decode(out), decode(err), seconds, killed)
 
     def build(self, language: Language, build_dir: Path, log: TextIO) -> Built:
+        with engine_answers(f"building the {language.title} client"):
+            return self._build(language, build_dir, log)
+
+    def _build(self, language: Language, build_dir: Path, log: TextIO) -> Built:
         toolchain = docker_toolchain(language, self.profile)
         try:
             image = self.images.sdk(language.name)
@@ -327,7 +352,9 @@ class DockerBackend:
         self, built: Built, env: dict[str, str], timeout: float, program: str = DEFAULT_PROGRAM, trust_ca: bool = False
     ) -> RunResult:
         env = {**(built.tls_env if trust_ca else {}), **env}
-        return self._exec(built.handle, built.argv(program, trust_ca), env, str(built.src), timeout)
+        with engine_answers(f"running the {built.language.title} client"):
+            return self._exec(built.handle, built.argv(program, trust_ca), env, str(built.src), timeout)
 
     def execute(self, built: Built, argv: list[str], timeout: float) -> RunResult:
-        return self._exec(built.handle, argv, {}, str(built.src), timeout)
+        with engine_answers(f"running the {built.language.title} client"):
+            return self._exec(built.handle, argv, {}, str(built.src), timeout)
