@@ -207,7 +207,7 @@ public final class UploadClient {
     }
 
     /** The Retry-After the service asked for (seconds, or an HTTP date), else 0.5, 1, then 2 s; 0 to 10 s. */
-    static long retryDelayNanos(int attempt, HttpResponse<?> response) {
+    private static long retryDelayNanos(int attempt, HttpResponse<?> response) {
         double seconds = 0.5 * (1 << (attempt - 1));
         String value = response == null ? "" : response.headers().firstValue("Retry-After").orElse("");
         try {
