@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -13,6 +15,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -42,14 +49,18 @@ import javax.net.ssl.SSLHandshakeException;
  *   <li>Starts it: {@code POST <jobs URI path>/<id>/start?api-version=2.0}, no body.</li>
  *   <li>Polls {@code GET <jobs URI path>/<id>?api-version=2.0} until its StatusCode is
  *       Finished (it passes NotStarted and Running), then prints that status,
- *       {"StatusCode": "Finished", "Results": {"output1": ...}, "Details": null}, as one line of JSON.</li>
+ *       {"StatusCode": "Finished", "Results": {"output1": ...}, "Details": null}, as the service wrote it
+ *       without the whitespace between its tokens.</li>
  * </ol>
  * A job that ends Failed or Cancelled is reported as "error: job &lt;id&gt; &lt;status&gt;: &lt;Details&gt;".
  *
- * <p>Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
- * of each request are retried up to 3 times, after the Retry-After the service
- * asks for (at most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 401
- * or a TLS certificate that fails verification, are not.
+ * <p>Transient failures of the status checks and the start (HTTP 429, 502, 503, 504, a reset or refused
+ * connection) are retried up to 3 times, after the Retry-After the service asks for (seconds or an HTTP date,
+ * at most 10 s) or else 0.5, 1, then 2 s, all within SCORING_TIMEOUT; a 409 Conflict to a retried start means
+ * the first one got through. The submit creates a job, so it is retried only where the service cannot have
+ * acted on it (429, 503, a refused connection); after a reset, 502, 504 or timeout the job may exist, and the
+ * failure is reported instead. Other errors, such as 400, 401 or a TLS certificate that fails verification,
+ * are not retried.
  *
  * Exit status: 0 the job finished, 1 the job or a call failed, 2 bad configuration.
  */
@@ -85,6 +96,9 @@ public final class ClassicBesClient {
             403, "Forbidden", 404, "Not Found", 408, "Request Timeout", 429, "Too Many Requests",
             500, "Internal Server Error", 502, "Bad Gateway", 503, "Service Unavailable", 504, "Gateway Timeout");
 
+    /** What a failed submit says when the service may have created the job all the same. */
+    private static final String MAYBE_CREATED = " (the job may have been created: not submitted again)";
+
     /** One call and up to three retries. */
     private static final int ATTEMPTS = 4;
 
@@ -117,13 +131,12 @@ public final class ClassicBesClient {
         } catch (IllegalArgumentException e) {
             return fail(2, "SCORING_URI must be an http:// or https:// URL, not \"" + uri + "\"");
         }
-        String key = System.getenv("SCORING_KEY");
-        if (key != null && !key.isEmpty()) {
-            try {
-                request.header("Authorization", "Bearer " + key);
-            } catch (IllegalArgumentException e) {
-                return fail(2, "SCORING_KEY has characters that cannot be sent in an HTTP header");
+        String key = System.getenv().getOrDefault("SCORING_KEY", "");
+        if (!key.isEmpty()) {
+            if (!key.matches("[\\x21-\\x7E]+")) { // a line break would end the header and start another
+                return fail(2, "SCORING_KEY must be visible ASCII (no spaces or line breaks)");
             }
+            request.header("Authorization", "Bearer " + key);
         }
         String timeout = System.getenv().getOrDefault("SCORING_TIMEOUT", "");
         timeout = timeout.isEmpty() ? "300" : timeout;
@@ -146,10 +159,10 @@ public final class ClassicBesClient {
         String job = null;
         try {
             // 1. Submit the job with its input table; the answer is its id.
-            HttpResponse<String> submitted = send(request.copy()
+            HttpResponse<byte[]> submitted = send(request.copy()
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(input))
-                    .build(), deadline);
+                    .build(), deadline, false);
             JsonNode id = json(submitted);
             if (!id.isTextual() || id.asText().isEmpty()) {
                 return fail(1, "unexpected response from " + uri + ": expected the job id, a JSON string");
@@ -158,16 +171,18 @@ public final class ClassicBesClient {
 
             // 2. Start it.
             send(request.copy().uri(jobUri(jobs, job, "/start")).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                    deadline);
+                    deadline, true);
 
             // 3. Poll its status until it ends.
             HttpRequest check = request.copy().uri(jobUri(jobs, job, "")).GET().build();
             while (true) {
-                JsonNode status = json(send(check, deadline));
+                HttpResponse<byte[]> answer = send(check, deadline, true);
+                JsonNode status = json(answer);
                 String code = status.path("StatusCode").asText("");
                 switch (code) {
                     case "Finished" -> {
-                        System.out.println(MAPPER.writeValueAsString(status)); // as received, on one line
+                        System.out.writeBytes(compact(answer.body())); // the status as the service wrote it
+                        System.out.flush();
                         return 0;
                     }
                     case "Failed", "Cancelled" -> {
@@ -188,7 +203,7 @@ public final class ClassicBesClient {
                 }
             }
         } catch (TimeoutException e) {
-            return fail(1, job == null ? "no response from " + uri + " within " + timeout + " s"
+            return fail(1, job == null ? "no response from " + uri + " within " + timeout + " s" + MAYBE_CREATED
                     : "job " + job + " did not finish within " + timeout + " s");
         } catch (IOException e) {
             return fail(1, "cannot reach " + uri + ": " + reason(e));
@@ -215,40 +230,56 @@ public final class ClassicBesClient {
     }
 
     /** A successful response's body as JSON. */
-    private static JsonNode json(HttpResponse<String> response) throws ServiceException {
+    private static JsonNode json(HttpResponse<byte[]> response) throws ServiceException {
         try {
-            return MAPPER.readTree(response.body());
+            return MAPPER.readTree(new String(response.body(), StandardCharsets.UTF_8));
         } catch (JsonProcessingException e) {
             throw new ServiceException("unexpected response from " + response.uri() + ": " + e.getOriginalMessage());
         }
     }
 
-    /** Sends the request until a 2xx answer, retrying transient failures, all before {@code deadline} (nanoTime). */
-    static HttpResponse<String> send(HttpRequest request, long deadline)
+    /**
+     * Sends the request until a 2xx answer, all before {@code deadline} (nanoTime). A request safe to repeat is
+     * retried on 429, 502, 503, 504 and a failed connection; the submit, which creates a job ({@code safe} false),
+     * only where the service cannot have acted on it: 429, 503 and a refused connection (nothing was sent).
+     */
+    static HttpResponse<byte[]> send(HttpRequest request, long deadline, boolean safe)
             throws IOException, InterruptedException, TimeoutException, ServiceException {
+        boolean lost = false; // the previous attempt's answer was lost: the service may have acted on it
         for (int attempt = 1; ; attempt++) {
-            HttpResponse<String> response = null;
+            HttpResponse<byte[]> response = null;
             Exception failure;
+            boolean again; // worth another try
+            boolean acted; // the service may have acted on the request
             // Waiting on the future bounds the whole exchange (HttpRequest.timeout() stops at the headers).
-            CompletableFuture<HttpResponse<String>> call =
-                    CLIENT.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+            CompletableFuture<HttpResponse<byte[]>> call =
+                    CLIENT.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
             try {
                 response = call.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
                 int status = response.statusCode();
-                if (status >= 200 && status <= 299) {
+                // A 409 Conflict after a lost answer: that attempt got through (the job was started).
+                if (status >= 200 && status <= 299 || status == 409 && lost) {
                     return response;
-                } else if (!RETRY_STATUS.contains(status)) {
-                    throw new ServiceException(httpError(response));
                 }
                 failure = new ServiceException(httpError(response));
-            } catch (ExecutionException e) { // refused, reset: worth another try
+                again = safe ? RETRY_STATUS.contains(status) : status == 429 || status == 503;
+                acted = status == 502 || status == 504; // a gateway's answer: the service may have had the request
+            } catch (ExecutionException e) {
                 failure = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                // Refused: nothing was sent. A certificate that fails verification fails the same way every time.
+                boolean refused = causedBy(failure, ConnectException.class);
+                boolean untrusted = causedBy(failure, SSLHandshakeException.class);
+                again = safe ? !untrusted : refused;
+                acted = !refused && !untrusted; // reset or closed once the request was sent
             } finally {
                 call.cancel(true);
             }
+            lost = response == null;
             long wait = retryDelayNanos(attempt, response);
-            // A certificate that fails verification fails the same way every time: not worth a retry.
-            if (attempt == ATTEMPTS || handshakeFailed(failure) || System.nanoTime() + wait >= deadline) {
+            if (!safe && !again && acted) {
+                String what = lost ? "cannot reach " + request.uri() + ": " + reason(failure) : failure.getMessage();
+                throw new ServiceException(what + MAYBE_CREATED);
+            } else if (!again || attempt == ATTEMPTS || System.nanoTime() + wait >= deadline) {
                 if (failure instanceof IOException io) {
                     throw io;
                 }
@@ -258,25 +289,51 @@ public final class ClassicBesClient {
         }
     }
 
-    /** The Retry-After the service asked for (at most 10 s), else 0.5, 1, then 2 s. */
-    private static long retryDelayNanos(int attempt, HttpResponse<String> response) {
-        if (response != null) {
-            try {
-                double seconds = Double.parseDouble(response.headers().firstValue("Retry-After").orElse(""));
-                if (seconds >= 0) {
-                    return (long) (Math.min(seconds, 10) * 1e9);
-                }
-            } catch (NumberFormatException e) {
-                // absent, or an HTTP date: back off instead
+    /** The Retry-After the service asked for (seconds, or an HTTP date), else 0.5, 1, then 2 s; 0 to 10 s. */
+    private static long retryDelayNanos(int attempt, HttpResponse<?> response) {
+        double seconds = 0.5 * (1 << (attempt - 1));
+        String value = response == null ? "" : response.headers().firstValue("Retry-After").orElse("");
+        try {
+            if (value.matches("[0-9]+")) {
+                seconds = Double.parseDouble(value);
+            } else if (!value.isEmpty()) { // e.g. "Wed, 21 Oct 2026 07:28:00 GMT"
+                Instant when = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                seconds = Duration.between(Instant.now(), when).toMillis() / 1e3;
             }
+        } catch (DateTimeParseException e) {
+            // neither ("nan", "-3", "1.5"): back off instead
         }
-        return TimeUnit.MILLISECONDS.toNanos(500L << (attempt - 1));
+        return (long) (Math.clamp(seconds, 0, 10) * 1e9);
+    }
+
+    /**
+     * The JSON text without the whitespace between its tokens, and a line break: every token stays as the
+     * service wrote it (217 stays 217, 1e23 stays 1e23, escapes in strings stay escapes). The text was parsed
+     * before, so only where strings start and end needs tracking.
+     */
+    static byte[] compact(byte[] json) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(json.length + 1);
+        boolean inString = false;
+        boolean escaped = false; // the previous byte in a string was a backslash that escapes this one
+        for (byte b : json) {
+            if (inString) {
+                inString = escaped || b != '"';
+                escaped = !escaped && b == '\\';
+            } else if (b == '"') {
+                inString = true;
+            } else if (b == ' ' || b == '\t' || b == '\n' || b == '\r') {
+                continue; // whitespace between tokens (UTF-8 uses these bytes for nothing else)
+            }
+            out.write(b);
+        }
+        out.write('\n');
+        return out.toByteArray();
     }
 
     /** "HTTP 401 Unauthorized: error.message" for a response that is not a success. */
-    private static String httpError(HttpResponse<String> response) {
+    private static String httpError(HttpResponse<byte[]> response) {
         int status = response.statusCode();
-        String detail = detail(response.body());
+        String detail = detail(new String(response.body(), StandardCharsets.UTF_8));
         return ("HTTP " + status + " " + REASONS.getOrDefault(status, "")).strip()
                 + (detail.isEmpty() ? "" : ": " + detail);
     }
@@ -309,10 +366,10 @@ public final class ClassicBesClient {
         return "connection failed";
     }
 
-    /** Whether the failure is a failed TLS handshake, such as a certificate that is not trusted. */
-    private static boolean handshakeFailed(Throwable e) {
+    /** Whether {@code type} is in the exception's chain of causes. */
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SSLHandshakeException) {
+            if (type.isInstance(t)) {
                 return true;
             }
         }

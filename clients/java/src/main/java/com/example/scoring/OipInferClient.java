@@ -6,12 +6,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.channels.UnresolvedAddressException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -22,7 +29,7 @@ import javax.net.ssl.SSLHandshakeException;
 
 /**
  * Calls a model on an Open Inference Protocol v2 server (KServe, NVIDIA Triton, Seldon MLServer) and prints
- * its predictions.
+ * its answer.
  *
  * <p>Environment variables:
  * <pre>
@@ -37,11 +44,13 @@ import javax.net.ssl.SSLHandshakeException;
  * <pre>
  *   {"inputs": [{"name": "input-0", "shape": [2, 10], "datatype": "FP64", "data": [...]}]}
  * </pre>
- * and prints the data of the first output, the predictions, as a JSON array.
+ * and prints the answer, {"outputs": [{..., "data": [predictions]}]}, as the service wrote it without the
+ * whitespace between its tokens.
  *
  * <p>Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
- * are retried up to 3 times, after the Retry-After the service asks for (at
- * most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 404
+ * are retried up to 3 times, after the Retry-After the service asks for (seconds
+ * or an HTTP date, at most 10 s) or else 0.5, 1, then 2 s, all within SCORING_TIMEOUT.
+ * Other errors, such as 400, 404, a timeout
  * or a TLS certificate that fails verification, are not.
  *
  * Exit status: 0 success, 1 the call failed, 2 bad configuration.
@@ -96,13 +105,12 @@ public final class OipInferClient {
         } catch (IllegalArgumentException e) {
             return fail(2, "SCORING_URI must be an http:// or https:// URL, not \"" + uri + "\"");
         }
-        String key = System.getenv("SCORING_KEY");
-        if (key != null && !key.isEmpty()) {
-            try {
-                request.header("Authorization", "Bearer " + key);
-            } catch (IllegalArgumentException e) {
-                return fail(2, "SCORING_KEY has characters that cannot be sent in an HTTP header");
+        String key = System.getenv().getOrDefault("SCORING_KEY", "");
+        if (!key.isEmpty()) {
+            if (!key.matches("[\\x21-\\x7E]+")) { // a line break would end the header and start another
+                return fail(2, "SCORING_KEY must be visible ASCII (no spaces or line breaks)");
             }
+            request.header("Authorization", "Bearer " + key);
         }
         String timeout = System.getenv().getOrDefault("SCORING_TIMEOUT", "");
         timeout = timeout.isEmpty() ? "30" : timeout;
@@ -132,7 +140,7 @@ public final class OipInferClient {
                 .POST(HttpRequest.BodyPublishers.ofString(MAPPER.writeValueAsString(body)));
 
         try {
-            HttpResponse<String> response = send(request.build(), System.nanoTime() + (long) (seconds * 1e9));
+            HttpResponse<byte[]> response = send(request.build(), System.nanoTime() + (long) (seconds * 1e9));
             JsonNode answer;
             try {
                 answer = MAPPER.readTree(response.body());
@@ -148,8 +156,8 @@ public final class OipInferClient {
             if (!numbers) {
                 return fail(1, "unexpected response from " + uri + ": expected {\"outputs\": [{\"data\": [numbers]}]}");
             }
-            // Each double as the shortest text that reads back as the same double (Double.toString).
-            System.out.println(MAPPER.writeValueAsString(predictions));
+            System.out.writeBytes(compact(response.body())); // the answer as the service wrote it
+            System.out.flush();
             return 0;
         } catch (TimeoutException e) {
             return fail(1, "no response from " + uri + " within " + timeout + " s");
@@ -161,14 +169,14 @@ public final class OipInferClient {
     }
 
     /** Sends the request until a 2xx answer, retrying transient failures, all before {@code deadline} (nanoTime). */
-    static HttpResponse<String> send(HttpRequest request, long deadline)
+    static HttpResponse<byte[]> send(HttpRequest request, long deadline)
             throws IOException, InterruptedException, TimeoutException, ServiceException {
         for (int attempt = 1; ; attempt++) {
-            HttpResponse<String> response = null;
+            HttpResponse<byte[]> response = null;
             Exception failure;
             // Waiting on the future bounds the whole exchange (HttpRequest.timeout() stops at the headers).
-            CompletableFuture<HttpResponse<String>> call =
-                    CLIENT.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+            CompletableFuture<HttpResponse<byte[]>> call =
+                    CLIENT.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
             try {
                 response = call.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
                 int status = response.statusCode();
@@ -185,7 +193,8 @@ public final class OipInferClient {
             }
             long wait = retryDelayNanos(attempt, response);
             // A certificate that fails verification fails the same way every time: not worth a retry.
-            if (attempt == ATTEMPTS || handshakeFailed(failure) || System.nanoTime() + wait >= deadline) {
+            if (attempt == ATTEMPTS || causedBy(failure, SSLHandshakeException.class)
+                    || System.nanoTime() + wait >= deadline) {
                 if (failure instanceof IOException io) {
                     throw io;
                 }
@@ -195,25 +204,51 @@ public final class OipInferClient {
         }
     }
 
-    /** The Retry-After the service asked for (at most 10 s), else 0.5, 1, then 2 s. */
-    private static long retryDelayNanos(int attempt, HttpResponse<String> response) {
-        if (response != null) {
-            try {
-                double seconds = Double.parseDouble(response.headers().firstValue("Retry-After").orElse(""));
-                if (seconds >= 0) {
-                    return (long) (Math.min(seconds, 10) * 1e9);
-                }
-            } catch (NumberFormatException e) {
-                // absent, or an HTTP date: back off instead
+    /** The Retry-After the service asked for (seconds, or an HTTP date), else 0.5, 1, then 2 s; 0 to 10 s. */
+    private static long retryDelayNanos(int attempt, HttpResponse<?> response) {
+        double seconds = 0.5 * (1 << (attempt - 1));
+        String value = response == null ? "" : response.headers().firstValue("Retry-After").orElse("");
+        try {
+            if (value.matches("[0-9]+")) {
+                seconds = Double.parseDouble(value);
+            } else if (!value.isEmpty()) { // e.g. "Wed, 21 Oct 2026 07:28:00 GMT"
+                Instant when = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                seconds = Duration.between(Instant.now(), when).toMillis() / 1e3;
             }
+        } catch (DateTimeParseException e) {
+            // neither ("nan", "-3", "1.5"): back off instead
         }
-        return TimeUnit.MILLISECONDS.toNanos(500L << (attempt - 1));
+        return (long) (Math.clamp(seconds, 0, 10) * 1e9);
+    }
+
+    /**
+     * The JSON text without the whitespace between its tokens, and a line break: every token stays as the
+     * service wrote it (217 stays 217, 1e23 stays 1e23, escapes in strings stay escapes). The text was parsed
+     * before, so only where strings start and end needs tracking.
+     */
+    static byte[] compact(byte[] json) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(json.length + 1);
+        boolean inString = false;
+        boolean escaped = false; // the previous byte in a string was a backslash that escapes this one
+        for (byte b : json) {
+            if (inString) {
+                inString = escaped || b != '"';
+                escaped = !escaped && b == '\\';
+            } else if (b == '"') {
+                inString = true;
+            } else if (b == ' ' || b == '\t' || b == '\n' || b == '\r') {
+                continue; // whitespace between tokens (UTF-8 uses these bytes for nothing else)
+            }
+            out.write(b);
+        }
+        out.write('\n');
+        return out.toByteArray();
     }
 
     /** "HTTP 404 Not Found: error" for a response that is not a success. */
-    private static String httpError(HttpResponse<String> response) {
+    private static String httpError(HttpResponse<byte[]> response) {
         int status = response.statusCode();
-        String detail = detail(response.body());
+        String detail = detail(new String(response.body(), StandardCharsets.UTF_8));
         return ("HTTP " + status + " " + REASONS.getOrDefault(status, "")).strip()
                 + (detail.isEmpty() ? "" : ": " + detail);
     }
@@ -245,10 +280,10 @@ public final class OipInferClient {
         return "connection failed";
     }
 
-    /** Whether the failure is a failed TLS handshake, such as a certificate that is not trusted. */
-    private static boolean handshakeFailed(Throwable e) {
+    /** Whether {@code type} is in the exception's chain of causes. */
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SSLHandshakeException) {
+            if (type.isInstance(t)) {
                 return true;
             }
         }

@@ -8,19 +8,19 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLConnection;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.nio.channels.UnresolvedAddressException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -40,18 +40,14 @@ import javax.net.ssl.SSLHandshakeException;
  *   SCORING_DEPLOYMENT (optional) the deployment of an Azure ML online endpoint
  *                    to call, whatever its traffic split; sent as
  *                    "azureml-model-deployment: &lt;name&gt;"
- *   SCORING_INPUT_FILE (optional) a file (an image, say) to send as raw bytes with
- *                    "Content-Type: application/octet-stream" instead of the rows,
- *                    to a service that reads the raw request; its JSON answer is
- *                    printed as it is
- *   SCORING_INPUT_FIELD (optional) with SCORING_INPUT_FILE: upload the file as
- *                    multipart/form-data in this form field instead (ModelArts:
- *                    "images"), its type guessed from the file name
  * </pre>
- * Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
- * are retried up to 3 times, after the Retry-After the service asks for (at
- * most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 401
- * or a TLS certificate that fails verification, are not.
+ * Prints the answer, a JSON array of numbers (one prediction per row), as the service wrote it
+ * without the whitespace between its tokens.
+ *
+ * <p>Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
+ * are retried up to 3 times, after the Retry-After the service asks for (seconds
+ * or an HTTP date, at most 10 s) or else 0.5, 1, then 2 s, all within SCORING_TIMEOUT.
+ * Other errors, such as 400, 401, a timeout or a TLS certificate that fails verification, are not.
  *
  * Exit status: 0 success, 1 the call failed, 2 bad configuration.
  */
@@ -87,11 +83,11 @@ public final class ScoringClient {
     /** The answers of a service that is busy or restarting. */
     private static final Set<Integer> RETRY_STATUS = Set.of(429, 502, 503, 504);
 
-    /** A call that got an answer, but not predictions; the message is one line for the user. */
-    static final class ScoringException extends Exception {
+    /** A call that got an answer, but not a good one; the message is one line for the user. */
+    static final class ServiceException extends Exception {
         private static final long serialVersionUID = 1L;
 
-        ScoringException(String message) {
+        ServiceException(String message) {
             super(message);
         }
     }
@@ -111,13 +107,12 @@ public final class ScoringClient {
         } catch (IllegalArgumentException e) {
             return fail(2, "SCORING_URI must be an http:// or https:// URL, not \"" + uri + "\"");
         }
-        String key = System.getenv("SCORING_KEY");
-        if (key != null && !key.isEmpty()) {
-            try {
-                request.header("Authorization", "Bearer " + key);
-            } catch (IllegalArgumentException e) {
-                return fail(2, "SCORING_KEY has characters that cannot be sent in an HTTP header");
+        String key = System.getenv().getOrDefault("SCORING_KEY", "");
+        if (!key.isEmpty()) {
+            if (!key.matches("[\\x21-\\x7E]+")) { // a line break would end the header and start another
+                return fail(2, "SCORING_KEY must be visible ASCII (no spaces or line breaks)");
             }
+            request.header("Authorization", "Bearer " + key);
         }
         String deployment = System.getenv().getOrDefault("SCORING_DEPLOYMENT", "");
         if (!deployment.isEmpty()) { // an online endpoint sends the call to this deployment, whatever its split
@@ -138,75 +133,50 @@ public final class ScoringClient {
         if (!(seconds > 0 && seconds <= 86400)) { // also rejects NaN
             return fail(2, "SCORING_TIMEOUT must be 0 < seconds <= 86400, not \"" + timeout + "\"");
         }
-        // The rows as JSON, or a file's bytes as they are; the answer is read as predictions, or as any JSON.
-        String inputFile = System.getenv().getOrDefault("SCORING_INPUT_FILE", "");
-        Class<?> answer = double[].class;
-        if (inputFile.isEmpty()) {
-            request.header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(MAPPER.writeValueAsString(new ScoringRequest(ROWS))));
-        } else {
-            try {
-                Path file = Path.of(inputFile);
-                byte[] data = Files.readAllBytes(file);
-                String field = System.getenv().getOrDefault("SCORING_INPUT_FIELD", "");
-                String type = "application/octet-stream";
-                if (!field.isEmpty()) {
-                    String boundary = "scoring-" + UUID.randomUUID();
-                    data = form(boundary, field, file.getFileName().toString(), data);
-                    type = "multipart/form-data; boundary=" + boundary;
-                }
-                request.header("Content-Type", type).POST(HttpRequest.BodyPublishers.ofByteArray(data));
-            } catch (IOException | InvalidPathException e) {
-                String why = e instanceof NoSuchFileException ? "no such file" : reason(e);
-                return fail(2, "cannot read SCORING_INPUT_FILE \"" + inputFile + "\": " + why);
-            }
-            answer = JsonNode.class;
-        }
+        request.header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(MAPPER.writeValueAsString(new ScoringRequest(ROWS))));
 
         try {
-            Object result = score(request.build(), (long) (seconds * 1e9), answer);
-            System.out.println(MAPPER.writeValueAsString(result)); // one line of JSON
-            return 0;
+            HttpResponse<byte[]> response = send(request.build(), System.nanoTime() + (long) (seconds * 1e9));
+            String problem = "expected a JSON array of numbers";
+            try {
+                double[] predictions = MAPPER.readValue(response.body(), double[].class); // one per row
+                if (predictions != null && Arrays.stream(predictions).allMatch(Double::isFinite)) {
+                    System.out.writeBytes(compact(response.body())); // the answer as the service wrote it
+                    System.out.flush();
+                    return 0;
+                }
+            } catch (JsonProcessingException e) {
+                problem = e.getOriginalMessage();
+            }
+            return fail(1, "unexpected response from " + uri + ": " + problem);
         } catch (TimeoutException e) {
             return fail(1, "no response from " + uri + " within " + timeout + " s");
         } catch (IOException e) {
             return fail(1, "cannot reach " + uri + ": " + reason(e));
-        } catch (ScoringException e) {
+        } catch (ServiceException e) {
             return fail(1, e.getMessage());
         }
     }
 
-    /** A multipart/form-data body with the file in one field (java.net.http has no form builder). */
-    static byte[] form(String boundary, String field, String filename, byte[] data) {
-        String type = URLConnection.guessContentTypeFromName(filename);
-        String head = "--" + boundary + "\r\n"
-                + "Content-Disposition: form-data; name=\"" + field + "\"; filename=\"" + filename + "\"\r\n"
-                + "Content-Type: " + (type != null ? type : "application/octet-stream") + "\r\n\r\n";
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.writeBytes(head.getBytes(StandardCharsets.UTF_8));
-        body.writeBytes(data);
-        body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        return body.toByteArray();
-    }
-
-    /** Sends the request and returns the service's answer read as {@code type}, retrying transient failures. */
-    static <T> T score(HttpRequest request, long timeoutNanos, Class<T> type)
-            throws IOException, InterruptedException, TimeoutException, ScoringException {
-        // One deadline for every attempt: connecting, sending, reading the whole response and waiting
-        // (HttpRequest.timeout() would stop counting once the headers arrive).
-        long deadline = System.nanoTime() + timeoutNanos;
+    /** Sends the request until a 2xx answer, retrying transient failures, all before {@code deadline} (nanoTime). */
+    static HttpResponse<byte[]> send(HttpRequest request, long deadline)
+            throws IOException, InterruptedException, TimeoutException, ServiceException {
         for (int attempt = 1; ; attempt++) {
-            HttpResponse<String> response = null;
+            HttpResponse<byte[]> response = null;
             Exception failure;
-            CompletableFuture<HttpResponse<String>> call =
-                    CLIENT.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+            // Waiting on the future bounds the whole exchange (HttpRequest.timeout() stops at the headers).
+            CompletableFuture<HttpResponse<byte[]>> call =
+                    CLIENT.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
             try {
                 response = call.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
                 int status = response.statusCode();
-                if (!RETRY_STATUS.contains(status)) {
-                    return answer(request, response, type);
+                if (status >= 200 && status <= 299) {
+                    return response;
+                } else if (!RETRY_STATUS.contains(status)) {
+                    throw new ServiceException(httpError(response));
                 }
-                failure = new ScoringException(httpError(response));
+                failure = new ServiceException(httpError(response));
             } catch (ExecutionException e) { // refused, reset: worth another try
                 failure = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
             } finally {
@@ -214,55 +184,62 @@ public final class ScoringClient {
             }
             long wait = retryDelayNanos(attempt, response);
             // A certificate that fails verification fails the same way every time: not worth a retry.
-            if (attempt == ATTEMPTS || handshakeFailed(failure) || System.nanoTime() + wait >= deadline) {
+            if (attempt == ATTEMPTS || causedBy(failure, SSLHandshakeException.class)
+                    || System.nanoTime() + wait >= deadline) {
                 if (failure instanceof IOException io) {
                     throw io;
                 }
-                throw (ScoringException) failure;
+                throw (ServiceException) failure;
             }
             TimeUnit.NANOSECONDS.sleep(wait);
         }
     }
 
-    /** The Retry-After the service asked for (at most 10 s), else 0.5, 1, then 2 s. */
-    private static long retryDelayNanos(int attempt, HttpResponse<String> response) {
-        if (response != null) {
-            try {
-                double seconds = Double.parseDouble(response.headers().firstValue("Retry-After").orElse(""));
-                if (seconds >= 0) {
-                    return (long) (Math.min(seconds, 10) * 1e9);
-                }
-            } catch (NumberFormatException e) {
-                // absent, or an HTTP date: back off instead
+    /** The Retry-After the service asked for (seconds, or an HTTP date), else 0.5, 1, then 2 s; 0 to 10 s. */
+    private static long retryDelayNanos(int attempt, HttpResponse<?> response) {
+        double seconds = 0.5 * (1 << (attempt - 1));
+        String value = response == null ? "" : response.headers().firstValue("Retry-After").orElse("");
+        try {
+            if (value.matches("[0-9]+")) {
+                seconds = Double.parseDouble(value);
+            } else if (!value.isEmpty()) { // e.g. "Wed, 21 Oct 2026 07:28:00 GMT"
+                Instant when = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                seconds = Duration.between(Instant.now(), when).toMillis() / 1e3;
             }
+        } catch (DateTimeParseException e) {
+            // neither ("nan", "-3", "1.5"): back off instead
         }
-        return TimeUnit.MILLISECONDS.toNanos(500L << (attempt - 1));
+        return (long) (Math.clamp(seconds, 0, 10) * 1e9);
     }
 
-    /** A successful response read as {@code type}; any other answer is a ScoringException. */
-    private static <T> T answer(HttpRequest request, HttpResponse<String> response, Class<T> type)
-            throws ScoringException {
-        int status = response.statusCode();
-        if (status < 200 || status > 299) {
-            throw new ScoringException(httpError(response));
-        }
-        String problem;
-        try {
-            T answer = MAPPER.readValue(response.body(), type); // predictions: one per row
-            if (answer != null) {
-                return answer;
+    /**
+     * The JSON text without the whitespace between its tokens, and a line break: every token stays as the
+     * service wrote it (217 stays 217, 1e23 stays 1e23, escapes in strings stay escapes). The text was parsed
+     * before, so only where strings start and end needs tracking.
+     */
+    static byte[] compact(byte[] json) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(json.length + 1);
+        boolean inString = false;
+        boolean escaped = false; // the previous byte in a string was a backslash that escapes this one
+        for (byte b : json) {
+            if (inString) {
+                inString = escaped || b != '"';
+                escaped = !escaped && b == '\\';
+            } else if (b == '"') {
+                inString = true;
+            } else if (b == ' ' || b == '\t' || b == '\n' || b == '\r') {
+                continue; // whitespace between tokens (UTF-8 uses these bytes for nothing else)
             }
-            problem = "expected a JSON array of numbers"; // the body was null
-        } catch (JsonProcessingException e) {
-            problem = e.getOriginalMessage();
+            out.write(b);
         }
-        throw new ScoringException("unexpected response from " + request.uri() + ": " + problem);
+        out.write('\n');
+        return out.toByteArray();
     }
 
     /** "HTTP 503 Service Unavailable: message" for a response that is not a success. */
-    private static String httpError(HttpResponse<String> response) {
+    private static String httpError(HttpResponse<byte[]> response) {
         int status = response.statusCode();
-        String detail = detail(response.body());
+        String detail = detail(new String(response.body(), StandardCharsets.UTF_8));
         return ("HTTP " + status + " " + REASONS.getOrDefault(status, "")).strip()
                 + (detail.isEmpty() ? "" : ": " + detail);
     }
@@ -294,10 +271,10 @@ public final class ScoringClient {
         return "connection failed";
     }
 
-    /** Whether the failure is a failed TLS handshake, such as a certificate that is not trusted. */
-    private static boolean handshakeFailed(Throwable e) {
+    /** Whether {@code type} is in the exception's chain of causes. */
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SSLHandshakeException) {
+            if (type.isInstance(t)) {
                 return true;
             }
         }
