@@ -15,9 +15,10 @@
 //!   file name
 //!
 //! Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
-//! are retried up to 3 times, after the `Retry-After` the service asks for (at
-//! most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400 or 401 or a
-//! server certificate that fails verification, are not.
+//! are retried up to 3 times, after the `Retry-After` the service asks for
+//! (seconds or an HTTP date, at most 10 s) or else 0.5, 1, then 2 s. Other
+//! errors, such as 400 or 401 or a server certificate that fails verification,
+//! are not.
 //!
 //! Exit status: 0 success, 1 the call failed, 2 bad configuration.
 
