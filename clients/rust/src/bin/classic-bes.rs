@@ -25,16 +25,17 @@
 //! {"output1": {...}}, "Details": null}`, as received on one line.
 //!
 //! Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
-//! are retried up to 3 times, after the `Retry-After` the service asks for (at
-//! most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400 or 401 or a
-//! server certificate that fails verification, are not.
+//! are retried up to 3 times, after the `Retry-After` the service asks for
+//! (seconds or an HTTP date, at most 10 s) or else 0.5, 1, then 2 s. Other
+//! errors, such as 400 or 401 or a server certificate that fails verification,
+//! are not.
 //!
 //! Exit status: 0 the job finished, 1 a call or the job failed (or did not
 //! finish in time), 2 bad configuration.
 
 use std::fmt::Display;
 use std::io::Write;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 use std::{env, io, process, thread};
 
 use serde_json::{Value, json};
@@ -44,6 +45,15 @@ use ureq::{Agent, Body, Error};
 
 const ATTEMPTS: u32 = 4; // one call and up to three retries
 const RETRY_STATUS: [u16; 4] = [429, 502, 503, 504]; // the service is busy or restarting
+const UNSURE: &str = " (the job may have been created: check before submitting again)";
+
+/// What a request does, which decides what may be repeated.
+#[derive(PartialEq)]
+enum Step {
+    Submit, // creates a job
+    Start,
+    Poll,
+}
 
 /// Why a call failed: the job's deadline passed, or an error to report as it is.
 enum Failure {
@@ -62,7 +72,7 @@ fn main() {
     let uri = uri("set SCORING_URI to the jobs URI of your Batch Execution service");
     let timeout = seconds("SCORING_TIMEOUT", "300");
     let interval = seconds("SCORING_POLL_INTERVAL", "1");
-    let service = Service::new(setting("SCORING_KEY"), timeout);
+    let service = Service::new(token("SCORING_KEY"), timeout);
     let within = format!("within {} s", timeout.as_secs_f64());
     let failed = |late: String, failure| -> ! {
         match failure {
@@ -86,8 +96,8 @@ fn main() {
         }},
         "GlobalParameters": {},
     });
-    let answer = (service.call(Method::POST, &uri, Some(body.to_string().as_bytes())))
-        .unwrap_or_else(|f| failed(format!("no response from {uri} {within}"), f));
+    let answer = (service.call(Step::Submit, &uri, Some(body.to_string().as_bytes())))
+        .unwrap_or_else(|f| failed(format!("no response from {uri} {within}{UNSURE}"), f));
     let Some(id) = serde_json::from_slice::<String>(&answer).ok().filter(|id| !id.is_empty())
     else {
         fail(1, format!("unexpected response from {uri}: expected the job id, a JSON string"));
@@ -100,7 +110,7 @@ fn main() {
     };
     let job = format!("{}/{}", jobs.trim_end_matches('/'), segment(&id));
     let start = format!("{job}/start{query}");
-    (service.call(Method::POST, &start, None))
+    (service.call(Step::Start, &start, None))
         .unwrap_or_else(|f| failed(format!("no response from {start} {within}"), f));
 
     // 3. Check its status until it ends.
@@ -125,7 +135,7 @@ fn main() {
 /// Failed or Cancelled), and returns that status as received and as read.
 fn poll(service: &Service, uri: &str, interval: Duration) -> Result<(Vec<u8>, Value), Failure> {
     loop {
-        let answer = service.call(Method::GET, uri, None)?;
+        let answer = service.call(Step::Poll, uri, None)?;
         let status = serde_json::from_slice::<Value>(&answer).unwrap_or_default();
         match status["StatusCode"].as_str() {
             Some("Finished" | "Failed" | "Cancelled") => return Ok((answer, status)),
@@ -158,20 +168,36 @@ impl Service {
     }
 
     /// Sends one request (a JSON body, or none) and returns the successful
-    /// answer's body, retrying transient failures until the deadline.
-    fn call(&self, method: Method, uri: &str, body: Option<&[u8]>) -> Result<Vec<u8>, Failure> {
+    /// answer's body, retrying transient failures until the deadline. A submit
+    /// is repeated only where the service cannot have acted: 429, 503 (busy) or
+    /// a refused connection (nothing sent); after a reset, 502 or 504 the job
+    /// may exist. A retried start's 409 means the first start got through.
+    fn call(&self, step: Step, uri: &str, body: Option<&[u8]>) -> Result<Vec<u8>, Failure> {
+        let submit = step == Step::Submit;
+        let method = if step == Step::Poll { Method::GET } else { Method::POST };
+        let statuses: &[u16] = if submit { &[429, 503] } else { &RETRY_STATUS };
+        let unsure = if submit { UNSURE } else { "" }; // for what only a submit does not repeat
         let mut attempt = 0;
         loop {
             attempt += 1;
             let (error, retry_after) = match self.send(&method, uri, body).and_then(read) {
                 Err(Error::Timeout(_)) => return Err(Failure::Late),
-                Err(e) if transient(&e) => (format!("cannot reach {uri}: {e}"), None),
-                Err(e) => return Err(Failure::Error(format!("cannot reach {uri}: {e}"))),
-                Ok((status, retry_after, body)) if RETRY_STATUS.contains(&status.as_u16()) => {
+                Err(e) if refused(&e) || !submit && transient(&e) => {
+                    (format!("cannot reach {uri}: {e}"), None)
+                }
+                Err(e) => {
+                    let unsure = if transient(&e) { unsure } else { "" };
+                    return Err(Failure::Error(format!("cannot reach {uri}: {e}{unsure}")));
+                }
+                Ok((status, retry_after, body)) if statuses.contains(&status.as_u16()) => {
                     (http_error(status, &body), retry_after)
                 }
+                Ok((StatusCode::CONFLICT, ..)) if step == Step::Start && attempt > 1 => {
+                    return Ok(Vec::new()); // already started: by the attempt whose answer was lost
+                }
                 Ok((status, _, body)) if !status.is_success() => {
-                    return Err(Failure::Error(http_error(status, &body)));
+                    let unsure = if RETRY_STATUS.contains(&status.as_u16()) { unsure } else { "" };
+                    return Err(Failure::Error(http_error(status, &body) + unsure));
                 }
                 Ok((_, _, body)) => return Ok(body),
             };
@@ -233,14 +259,52 @@ fn transient(error: &Error) -> bool {
     }
 }
 
-/// The status, the Retry-After delay asked for (at most 10 s) and the whole body of a response.
+/// A refused connection: nothing was sent, so the service cannot have acted.
+fn refused(error: &Error) -> bool {
+    matches!(error, Error::Io(e) if e.kind() == io::ErrorKind::ConnectionRefused)
+}
+
+/// The status, the wait asked for by `Retry-After` and the whole body of a response.
 fn read(mut response: Response<Body>) -> Result<(StatusCode, Option<Duration>, Vec<u8>), Error> {
-    let retry_after = (response.headers().get("Retry-After"))
-        .and_then(|v| v.to_str().ok()?.trim().parse::<f64>().ok())
-        .filter(|s| *s >= 0.0)
-        .map(|s| Duration::from_secs_f64(s.min(10.0)));
+    let retry_after =
+        response.headers().get("Retry-After").and_then(|v| retry_after(v.to_str().ok()?));
     let body = response.body_mut().read_to_vec()?;
     Ok((response.status(), retry_after, body))
+}
+
+/// A `Retry-After` value as a wait of at most 10 s: whole seconds (digits only)
+/// or an HTTP date such as `Wed, 21 Oct 2026 07:28:00 GMT`. Anything else
+/// (`-3`, `1.5`, `nan`) is None: the backoff applies.
+fn retry_after(value: &str) -> Option<Duration> {
+    let wait = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        Duration::from_secs(value.parse().unwrap_or(u64::MAX))
+    } else {
+        http_date(value)?.duration_since(SystemTime::now()).unwrap_or_default() // past: now
+    };
+    Some(wait.min(Duration::from_secs(10)))
+}
+
+/// An HTTP date in the IMF-fixdate form of RFC 9110 (`Wed, 21 Oct 2026 07:28:00 GMT`).
+fn http_date(text: &str) -> Option<SystemTime> {
+    const MONTHS: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let [_, day, month, year, time, "GMT"] = text.split(' ').collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let numbers = [day, year].into_iter().chain(time.split(':')).map(|t| t.parse::<u16>().ok());
+    let numbers: Vec<i64> = numbers.map(|n| n.map(i64::from)).collect::<Option<_>>()?;
+    let [d, y, h, m, s] = numbers[..] else {
+        return None;
+    };
+    if !(1..=31).contains(&d) || h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    // Days since 1970-01-01, counting years from March so that a leap day ends its year.
+    let month = MONTHS.iter().position(|&name| name == month)? as i64; // 0 for January
+    let (y, month) = if month < 2 { (y - 1, month + 10) } else { (y, month - 2) };
+    let days = 365 * y + y / 4 - y / 100 + y / 400 + (153 * month + 2) / 5 + d - 719_469;
+    let seconds = u64::try_from(days * 86_400 + h * 3_600 + m * 60 + s).ok()?;
+    Some(SystemTime::UNIX_EPOCH + Duration::from_secs(seconds))
 }
 
 /// "HTTP 401 Unauthorized: <message> (<code>)" from a classic error body,
@@ -270,8 +334,8 @@ fn compact(json: &[u8]) -> Vec<u8> {
         if in_string {
             in_string = escaped || b != b'"';
             escaped = !escaped && b == b'\\';
-        } else if b.is_ascii_whitespace() {
-            continue;
+        } else if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            continue; // JSON's four blanks, between tokens
         } else {
             in_string = b == b'"';
         }
@@ -297,6 +361,16 @@ fn seconds(name: &str, default: &str) -> Duration {
         Ok(s) if s > 0.0 && s <= 86400.0 => Duration::from_secs_f64(s), // NaN is not
         _ => fail(2, format!("{name} must be 0 < seconds <= 86400, not {text:?}")),
     }
+}
+
+/// A key or token from the variable, if set: visible ASCII only (a header value;
+/// a line break would end the header); exits with status 2 otherwise.
+fn token(name: &str) -> Option<String> {
+    let value = setting(name)?;
+    if !value.bytes().all(|b| b.is_ascii_graphic()) {
+        fail(2, format!("{name} must be visible ASCII only, without spaces or line breaks"));
+    }
+    Some(value)
 }
 
 /// An environment variable's value; unset and empty are the same.

@@ -1,5 +1,5 @@
 //! Calls a model on an Open Inference Protocol v2 server (KServe, NVIDIA
-//! Triton, Seldon MLServer) and prints its predictions.
+//! Triton, Seldon MLServer) and prints its answer.
 //!
 //! Environment variables:
 //!
@@ -16,17 +16,20 @@
 //! {"inputs": [{"name": "input-0", "shape": [2, 10], "datatype": "FP64", "data": [...]}]}
 //! ```
 //!
-//! and prints the data of the first output, the predictions, as a JSON array.
+//! and prints the answer, `{"outputs": [{..., "data": [...]}]}` (the first
+//! output's data are the predictions), as received on one line.
 //!
 //! Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
-//! are retried up to 3 times, after the `Retry-After` the service asks for (at
-//! most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400 or 404 or a
-//! server certificate that fails verification, are not.
+//! are retried up to 3 times, after the `Retry-After` the service asks for
+//! (seconds or an HTTP date, at most 10 s) or else 0.5, 1, then 2 s. Other
+//! errors, such as 400 or 404 or a server certificate that fails verification,
+//! are not.
 //!
 //! Exit status: 0 success, 1 the call failed, 2 bad configuration.
 
 use std::fmt::Display;
-use std::time::{Duration, Instant};
+use std::io::Write;
+use std::time::{Duration, Instant, SystemTime};
 use std::{env, io, process, thread};
 
 use serde_json::{Value, json};
@@ -68,7 +71,7 @@ const ROWS: [[f64; 10]; 2] = [
 fn main() {
     let uri = uri("set SCORING_URI to the infer URL of your model: .../v2/models/<name>/infer");
     let timeout = seconds("SCORING_TIMEOUT", "30");
-    let key = setting("SCORING_KEY");
+    let key = token("SCORING_KEY");
 
     // One tensor of shape [rows, features], its data flat (row-major).
     let body = json!({"inputs": [{
@@ -79,20 +82,17 @@ fn main() {
     }]});
     let answer = call(&uri, key.as_deref(), body.to_string().as_bytes(), timeout)
         .unwrap_or_else(|e| fail(1, e));
-    // {"outputs": [{"name", "shape", "datatype", "data": [...]}]}: the first output's data.
-    let answer = serde_json::from_slice::<Value>(&answer).unwrap_or_default();
-    match &answer["outputs"][0]["data"] {
-        Value::Array(data) if data.iter().all(Value::is_number) => {
-            // serde_json writes each number as the shortest text that reads back as the same double.
-            println!("{}", Value::Array(data.clone()));
-        }
-        _ => fail(
-            1,
-            format!(
-                "unexpected response from {uri}: expected {{\"outputs\": [{{\"data\": [numbers]}}]}}"
-            ),
-        ),
+    // {"outputs": [{"name", "shape", "datatype", "data": [...]}]}: the first output's data
+    // must be numbers, the predictions; the answer is printed whole.
+    let doc = serde_json::from_slice::<Value>(&answer).unwrap_or_default();
+    if !doc["outputs"][0]["data"].as_array().is_some_and(|d| d.iter().all(Value::is_number)) {
+        let expected = r#"expected {"outputs": [{"data": [numbers]}]}"#;
+        fail(1, format!("unexpected response from {uri}: {expected}"));
     }
+    // Printed as received, on one line: no number or string is decoded and encoded again.
+    let mut line = compact(&answer);
+    line.push(b'\n');
+    io::stdout().write_all(&line).unwrap_or_else(|e| fail(1, e));
 }
 
 /// POSTs the JSON body and returns the successful answer's body, retrying
@@ -153,14 +153,47 @@ fn transient(error: &Error) -> bool {
     }
 }
 
-/// The status, the Retry-After delay asked for (at most 10 s) and the whole body of a response.
+/// The status, the wait asked for by `Retry-After` and the whole body of a response.
 fn read(mut response: Response<Body>) -> Result<(StatusCode, Option<Duration>, Vec<u8>), Error> {
-    let retry_after = (response.headers().get("Retry-After"))
-        .and_then(|v| v.to_str().ok()?.trim().parse::<f64>().ok())
-        .filter(|s| *s >= 0.0)
-        .map(|s| Duration::from_secs_f64(s.min(10.0)));
+    let retry_after =
+        response.headers().get("Retry-After").and_then(|v| retry_after(v.to_str().ok()?));
     let body = response.body_mut().read_to_vec()?;
     Ok((response.status(), retry_after, body))
+}
+
+/// A `Retry-After` value as a wait of at most 10 s: whole seconds (digits only)
+/// or an HTTP date such as `Wed, 21 Oct 2026 07:28:00 GMT`. Anything else
+/// (`-3`, `1.5`, `nan`) is None: the backoff applies.
+fn retry_after(value: &str) -> Option<Duration> {
+    let wait = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        Duration::from_secs(value.parse().unwrap_or(u64::MAX))
+    } else {
+        http_date(value)?.duration_since(SystemTime::now()).unwrap_or_default() // past: now
+    };
+    Some(wait.min(Duration::from_secs(10)))
+}
+
+/// An HTTP date in the IMF-fixdate form of RFC 9110 (`Wed, 21 Oct 2026 07:28:00 GMT`).
+fn http_date(text: &str) -> Option<SystemTime> {
+    const MONTHS: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let [_, day, month, year, time, "GMT"] = text.split(' ').collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let numbers = [day, year].into_iter().chain(time.split(':')).map(|t| t.parse::<u16>().ok());
+    let numbers: Vec<i64> = numbers.map(|n| n.map(i64::from)).collect::<Option<_>>()?;
+    let [d, y, h, m, s] = numbers[..] else {
+        return None;
+    };
+    if !(1..=31).contains(&d) || h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    // Days since 1970-01-01, counting years from March so that a leap day ends its year.
+    let month = MONTHS.iter().position(|&name| name == month)? as i64; // 0 for January
+    let (y, month) = if month < 2 { (y - 1, month + 10) } else { (y, month - 2) };
+    let days = 365 * y + y / 4 - y / 100 + y / 400 + (153 * month + 2) / 5 + d - 719_469;
+    let seconds = u64::try_from(days * 86_400 + h * 3_600 + m * 60 + s).ok()?;
+    Some(SystemTime::UNIX_EPOCH + Duration::from_secs(seconds))
 }
 
 /// "HTTP 404 Not Found: <error>" from an inference error body, else the body
@@ -181,6 +214,24 @@ fn http_error(status: StatusCode, body: &[u8]) -> String {
     }
 }
 
+/// The JSON text on one line: the blanks between tokens dropped, every string
+/// and number kept byte for byte as received.
+fn compact(json: &[u8]) -> Vec<u8> {
+    let (mut out, mut in_string, mut escaped) = (Vec::with_capacity(json.len()), false, false);
+    for &b in json {
+        if in_string {
+            in_string = escaped || b != b'"';
+            escaped = !escaped && b == b'\\';
+        } else if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            continue; // JSON's four blanks, between tokens
+        } else {
+            in_string = b == b'"';
+        }
+        out.push(b);
+    }
+    out
+}
+
 /// SCORING_URI, which must be an http(s) URL; exits with `missing` when unset.
 fn uri(missing: &str) -> String {
     let uri = setting("SCORING_URI").unwrap_or_else(|| fail(2, missing));
@@ -198,6 +249,16 @@ fn seconds(name: &str, default: &str) -> Duration {
         Ok(s) if s > 0.0 && s <= 86400.0 => Duration::from_secs_f64(s), // NaN is not
         _ => fail(2, format!("{name} must be 0 < seconds <= 86400, not {text:?}")),
     }
+}
+
+/// A key or token from the variable, if set: visible ASCII only (a header value;
+/// a line break would end the header); exits with status 2 otherwise.
+fn token(name: &str) -> Option<String> {
+    let value = setting(name)?;
+    if !value.bytes().all(|b| b.is_ascii_graphic()) {
+        fail(2, format!("{name} must be visible ASCII only, without spaces or line breaks"));
+    }
+    Some(value)
 }
 
 /// An environment variable's value; unset and empty are the same.

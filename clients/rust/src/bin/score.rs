@@ -10,68 +10,53 @@
 //! * `SCORING_DEPLOYMENT` (optional): the deployment of an Azure ML online
 //!   endpoint to call, whatever its traffic split; sent as
 //!   `azureml-model-deployment: <name>`
-//! * `SCORING_INPUT_FILE` (optional): a file (an image, say) to send as raw bytes
-//!   with `Content-Type: application/octet-stream` instead of the rows, to a
-//!   service that reads the raw request; its JSON answer is printed as it is
-//! * `SCORING_INPUT_FIELD` (optional): with `SCORING_INPUT_FILE`, upload the file
-//!   as `multipart/form-data` in this form field instead (ModelArts: `images`),
-//!   its type guessed from the file name
 //!
 //! Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
-//! are retried up to 3 times, after the `Retry-After` the service asks for (at
-//! most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400 or 401 or a
-//! server certificate that fails verification, are not.
+//! are retried up to 3 times, after the `Retry-After` the service asks for
+//! (seconds or an HTTP date, at most 10 s) or else 0.5, 1, then 2 s. Other
+//! errors, such as 400 or 401 or a server certificate that fails verification,
+//! are not.
 //!
 //! Exit status: 0 success, 1 the call failed, 2 bad configuration.
 
 use std::fmt::Display;
 use std::io::Write;
-use std::path::Path;
-use std::time::{Duration, Instant};
-use std::{env, fs, io, process, thread};
+use std::time::{Duration, Instant, SystemTime};
+use std::{env, io, process, thread};
 
 use serde_json::{Value, json};
 use ureq::http::{Response, StatusCode, Uri};
 use ureq::tls::{RootCerts, TlsConfig};
-use ureq::unversioned::multipart::{Form, Part};
 use ureq::{Agent, Body, Error};
 
 const ATTEMPTS: u32 = 4; // one call and up to three retries
 const RETRY_STATUS: [u16; 4] = [429, 502, 503, 504]; // the service is busy or restarting
 
-/// What is sent: the rows as JSON, a file's raw bytes, or the file in a form field.
-enum Payload {
-    Json(Vec<u8>),
-    Raw(Vec<u8>),
-    Form { field: String, name: String, kind: String, data: Vec<u8> },
-}
-
 fn main() {
     let uri = uri("set SCORING_URI to the scoring URI of your web service");
     let timeout = seconds("SCORING_TIMEOUT", "30");
     let mut headers = Vec::new();
-    if let Some(key) = setting("SCORING_KEY") {
+    if let Some(key) = token("SCORING_KEY") {
         headers.push(("Authorization", format!("Bearer {key}")));
     }
-    if let Some(deployment) = setting("SCORING_DEPLOYMENT") {
+    if let Some(deployment) = token("SCORING_DEPLOYMENT") {
         // An online endpoint sends the call to this deployment, whatever its traffic split.
-        if !deployment.bytes().all(|b| b.is_ascii_graphic()) {
-            fail(
-                2,
-                "SCORING_DEPLOYMENT must be a deployment name (visible ASCII, no spaces or line breaks)",
-            );
-        }
         headers.push(("azureml-model-deployment", deployment));
     }
-    let payload = payload();
+    // Two rows of ten features each, so the service returns two predictions.
+    let rows = json!({"data": [
+        [0.0199132141783263, 0.0506801187398187, 0.104808689473925, 0.0700725447072635,
+         -0.0359677812752396, -0.0266789028311707, -0.0249926566315915,
+         -0.00259226199818282, 0.00371173823343597, 0.0403433716478807],
+        [-0.0127796318808497, -0.044641636506989, 0.0606183944448076, 0.0528581912385822,
+         0.0479653430750293, 0.0293746718291555, -0.0176293810234174,
+         0.0343088588777263, 0.0702112981933102, 0.00720651632920303],
+    ]});
 
-    let answer = call(&uri, &headers, &payload, timeout).unwrap_or_else(|e| fail(1, e));
-    // The rows' answer must be one prediction per row; a file's answer may be any JSON.
-    let checked = match payload {
-        Payload::Json(_) => serde_json::from_slice::<Vec<f64>>(&answer).map(drop),
-        _ => serde_json::from_slice::<Value>(&answer).map(drop),
-    };
-    if let Err(e) = checked {
+    let answer =
+        call(&uri, &headers, rows.to_string().as_bytes(), timeout).unwrap_or_else(|e| fail(1, e));
+    // One prediction per row: a JSON array of numbers (serde_json reads no NaN or Infinity).
+    if let Err(e) = serde_json::from_slice::<Vec<f64>>(&answer) {
         fail(1, format!("unexpected response from {uri}: {e}"));
     }
     // Printed as received, on one line: no number or string is decoded and encoded again.
@@ -80,40 +65,12 @@ fn main() {
     io::stdout().write_all(&line).unwrap_or_else(|e| fail(1, e));
 }
 
-/// What to send, from SCORING_INPUT_FILE and SCORING_INPUT_FIELD: by default the rows.
-fn payload() -> Payload {
-    let Some(file) = setting("SCORING_INPUT_FILE") else {
-        // Two rows of ten features each, so the service returns two predictions.
-        let rows = json!({"data": [
-            [0.0199132141783263, 0.0506801187398187, 0.104808689473925, 0.0700725447072635,
-             -0.0359677812752396, -0.0266789028311707, -0.0249926566315915,
-             -0.00259226199818282, 0.00371173823343597, 0.0403433716478807],
-            [-0.0127796318808497, -0.044641636506989, 0.0606183944448076, 0.0528581912385822,
-             0.0479653430750293, 0.0293746718291555, -0.0176293810234174,
-             0.0343088588777263, 0.0702112981933102, 0.00720651632920303],
-        ]});
-        return Payload::Json(rows.to_string().into_bytes());
-    };
-    let data = fs::read(&file)
-        .unwrap_or_else(|e| fail(2, format!("cannot read SCORING_INPUT_FILE {file:?}: {e}")));
-    let Some(field) = setting("SCORING_INPUT_FIELD") else {
-        return Payload::Raw(data);
-    };
-    let path = Path::new(&file);
-    Payload::Form {
-        field,
-        name: path.file_name().map_or(file.clone(), |n| n.to_string_lossy().into()),
-        kind: mime_guess::from_path(path).first_or_octet_stream().to_string(),
-        data,
-    }
-}
-
-/// POSTs the payload and returns the successful answer's body, retrying
+/// POSTs the JSON body and returns the successful answer's body, retrying
 /// transient failures; the timeout covers every attempt and wait.
 fn call(
     uri: &str,
     headers: &[(&str, String)],
-    payload: &Payload,
+    body: &[u8],
     timeout: Duration,
 ) -> Result<Vec<u8>, String> {
     // Error statuses come back as responses (their body says why); no redirects
@@ -129,7 +86,12 @@ fn call(
     loop {
         attempt += 1;
         let left = deadline.saturating_duration_since(Instant::now());
-        let (error, retry_after) = match send(&agent, uri, headers, payload, left).and_then(read) {
+        let mut request = agent.post(uri).config().timeout_global(Some(left)).build();
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let sent = request.content_type("application/json").send(body);
+        let (error, retry_after) = match sent.and_then(read) {
             Err(Error::Timeout(_)) => {
                 return Err(format!("no response from {uri} within {} s", timeout.as_secs_f64()));
             }
@@ -166,36 +128,47 @@ fn transient(error: &Error) -> bool {
     }
 }
 
-/// Sends one request, with the headers and what is left of the timeout.
-fn send(
-    agent: &Agent,
-    uri: &str,
-    headers: &[(&str, String)],
-    payload: &Payload,
-    left: Duration,
-) -> Result<Response<Body>, Error> {
-    let mut request = agent.post(uri).config().timeout_global(Some(left)).build();
-    for (name, value) in headers {
-        request = request.header(*name, value);
-    }
-    match payload {
-        Payload::Json(body) => request.content_type("application/json").send(body),
-        Payload::Raw(data) => request.content_type("application/octet-stream").send(data),
-        // The form sets its own Content-Type: multipart/form-data; boundary=...
-        Payload::Form { field, name, kind, data } => {
-            request.send(Form::new().part(field, Part::bytes(data).file_name(name).mime_str(kind)?))
-        }
-    }
-}
-
-/// The status, the Retry-After delay asked for (at most 10 s) and the whole body of a response.
+/// The status, the wait asked for by `Retry-After` and the whole body of a response.
 fn read(mut response: Response<Body>) -> Result<(StatusCode, Option<Duration>, Vec<u8>), Error> {
-    let retry_after = (response.headers().get("Retry-After"))
-        .and_then(|v| v.to_str().ok()?.trim().parse::<f64>().ok())
-        .filter(|s| *s >= 0.0)
-        .map(|s| Duration::from_secs_f64(s.min(10.0)));
+    let retry_after =
+        response.headers().get("Retry-After").and_then(|v| retry_after(v.to_str().ok()?));
     let body = response.body_mut().read_to_vec()?;
     Ok((response.status(), retry_after, body))
+}
+
+/// A `Retry-After` value as a wait of at most 10 s: whole seconds (digits only)
+/// or an HTTP date such as `Wed, 21 Oct 2026 07:28:00 GMT`. Anything else
+/// (`-3`, `1.5`, `nan`) is None: the backoff applies.
+fn retry_after(value: &str) -> Option<Duration> {
+    let wait = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        Duration::from_secs(value.parse().unwrap_or(u64::MAX))
+    } else {
+        http_date(value)?.duration_since(SystemTime::now()).unwrap_or_default() // past: now
+    };
+    Some(wait.min(Duration::from_secs(10)))
+}
+
+/// An HTTP date in the IMF-fixdate form of RFC 9110 (`Wed, 21 Oct 2026 07:28:00 GMT`).
+fn http_date(text: &str) -> Option<SystemTime> {
+    const MONTHS: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let [_, day, month, year, time, "GMT"] = text.split(' ').collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let numbers = [day, year].into_iter().chain(time.split(':')).map(|t| t.parse::<u16>().ok());
+    let numbers: Vec<i64> = numbers.map(|n| n.map(i64::from)).collect::<Option<_>>()?;
+    let [d, y, h, m, s] = numbers[..] else {
+        return None;
+    };
+    if !(1..=31).contains(&d) || h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    // Days since 1970-01-01, counting years from March so that a leap day ends its year.
+    let month = MONTHS.iter().position(|&name| name == month)? as i64; // 0 for January
+    let (y, month) = if month < 2 { (y - 1, month + 10) } else { (y, month - 2) };
+    let days = 365 * y + y / 4 - y / 100 + y / 400 + (153 * month + 2) / 5 + d - 719_469;
+    let seconds = u64::try_from(days * 86_400 + h * 3_600 + m * 60 + s).ok()?;
+    Some(SystemTime::UNIX_EPOCH + Duration::from_secs(seconds))
 }
 
 /// "HTTP 401 Unauthorized: <message>": the `message` of a JSON error body,
@@ -223,8 +196,8 @@ fn compact(json: &[u8]) -> Vec<u8> {
         if in_string {
             in_string = escaped || b != b'"';
             escaped = !escaped && b == b'\\';
-        } else if b.is_ascii_whitespace() {
-            continue;
+        } else if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            continue; // JSON's four blanks, between tokens
         } else {
             in_string = b == b'"';
         }
@@ -250,6 +223,16 @@ fn seconds(name: &str, default: &str) -> Duration {
         Ok(s) if s > 0.0 && s <= 86400.0 => Duration::from_secs_f64(s), // NaN is not
         _ => fail(2, format!("{name} must be 0 < seconds <= 86400, not {text:?}")),
     }
+}
+
+/// A key or token from the variable, if set: visible ASCII only (a header value;
+/// a line break would end the header); exits with status 2 otherwise.
+fn token(name: &str) -> Option<String> {
+    let value = setting(name)?;
+    if !value.bytes().all(|b| b.is_ascii_graphic()) {
+        fail(2, format!("{name} must be visible ASCII only, without spaces or line breaks"));
+    }
+    Some(value)
 }
 
 /// An environment variable's value; unset and empty are the same.
