@@ -268,3 +268,37 @@ def test_a_reaper_that_cannot_start_is_one_line_and_leaves_nothing(docker_client
     assert "\n" not in message and message.startswith("the run's reaper container could not start: "), message
     assert "python3" in message, message
     assert docker_client.api.containers(all=True, filters={"label": f"{SESSION}={session}"}) == []
+
+
+@pytest.mark.parametrize(
+    "step, doing",
+    [
+        (rb"POST /v[0-9.]+/exec/[0-9a-f]+/start", "building the Go client"),  # the first build step
+        (rb'"SCORING_URI=', "running the Go client"),  # a cell's run: its exec names the scoring URI
+    ],
+    ids=["mid-build", "mid-scenario"],
+)
+def test_the_engine_stopping_mid_run_is_one_line_and_leaves_nothing(docker_client, tmp_path, step, doing):
+    """dockerd stopping while clients build or run: exit 2 with one line naming what the run was doing, no
+    traceback, no hang; what it left, `harness clean` removes."""
+    proxy = EngineProxy(tmp_path / "engine.sock", [step], "cut")
+    argv = harness_argv(
+        "run", "--backend", "docker", "--images", IMAGES, "-l", "go", "-s", "json-key", "--results", str(tmp_path / "r")
+    )
+    try:
+        proc = subprocess.Popen(
+            argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "DOCKER_HOST": proxy.url},
+        )  # fmt: skip
+        out, err = proc.communicate(timeout=300)
+    finally:
+        proxy.close()
+    assert proxy.seen.is_set(), "the engine must have gone away at that request"
+    assert proc.returncode == 2, out + err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"harness: error: Docker stopped answering while {doing}"), lines
+    assert "docker info" in lines[0] and "Traceback" not in err
+    # Nothing can remove what the run made while no engine answers (here the engine behind the cut socket still
+    # runs them; a stopped dockerd stops them): the next run's start, or `harness clean`, does, its owner gone.
+    clean(docker_client, only_dead=True)
+    assert objects(docker_client, proc.pid) == {"containers": [], "networks": []}
