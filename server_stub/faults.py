@@ -74,7 +74,8 @@ class Fault:
             raise ValueError("a fault either drops the connection or answers a status, not both")
         if status is None and not drop and not delay:
             raise ValueError("a fault needs a status, drop or delay")
-        after, method, path, date = doc.get("after", False), doc.get("method"), doc.get("path"), doc.get("retry_after_date")
+        after, method, path = doc.get("after", False), doc.get("method"), doc.get("path")
+        date = doc.get("retry_after_date")
         if not isinstance(after, bool) or (after and not drop):
             raise ValueError("after is true or false, and only with drop (reset once the service has acted)")
         if method is not None and (not isinstance(method, str) or not _TOKEN.fullmatch(method)):
