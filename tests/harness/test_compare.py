@@ -148,3 +148,26 @@ def test_peak_memory_is_measured_on_the_local_backend(tmp_path):
     assert small.peak_kb and small.peak_kb < 60_000, small
     (row,) = compare.rows([doc(1.0, 0.1)], catalog.load_languages())
     assert row["peak_mb"] is None  # a run with no measure shows none, never a zero
+
+
+def test_every_language_says_how_it_does_each_feature():
+    """The features table has no hole: each language file's [report.handles] names every feature of
+    comparison.toml (and nothing else), each proved by scenarios that exist."""
+    from harness import report_facts
+
+    features = report_facts.features()
+    scenarios = catalog.load_scenarios()
+    assert features and all(set(f["scenarios"]) <= set(scenarios) for f in features.values())
+    for name, lang in catalog.load_languages().items():
+        assert set(lang.handles) == set(features), f"{name}: [report.handles] of {sorted(lang.handles)}"
+    header, body = compare.handled([{"name": "go", "title": "Go"}], catalog.load_languages())
+    assert header[1] == "Go" and all(row[1].startswith(("standard: ", "library: ", "code: ")) for row in body)
+
+
+def test_a_handles_value_of_no_known_kind_is_refused(tmp_path):
+    from harness.language import load_language
+
+    text = (catalog.HERE / "languages" / "go.toml").read_text().replace('"code: a loop', '"by magic: a loop', 1)
+    (tmp_path / "go.toml").write_text(text.replace('client = "clients/go"', f'client = "{catalog.ROOT / "clients/go"}"'))
+    with pytest.raises(catalog.CatalogError, match="report.handles"):
+        load_language(tmp_path / "go.toml")
