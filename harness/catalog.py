@@ -23,6 +23,7 @@ from .scenario import Scenario, load_scenario
 LANGUAGES_DIR = HERE / "languages"
 SCENARIOS_DIR = HERE / "scenarios"
 EXTRA_LANGUAGES_ENV = "HARNESS_LANGUAGES"
+EXTRA_SCENARIOS_ENV = "HARNESS_SCENARIOS"  # e.g. a folder `harness record` wrote
 
 __all__ = [
     "CatalogError",
@@ -72,4 +73,5 @@ def load_languages(directory: Path = LANGUAGES_DIR) -> dict[str, Language]:
 
 
 def load_scenarios(directory: Path = SCENARIOS_DIR) -> dict[str, Scenario]:
-    return _load_dirs([directory], load_scenario)
+    extra = [Path(p) for p in os.environ.get(EXTRA_SCENARIOS_ENV, "").split(os.pathsep) if p]
+    return _load_dirs([directory, *(extra if directory == SCENARIOS_DIR else [])], load_scenario)

@@ -50,8 +50,30 @@ def _run(sub) -> None:
     from . import run
 
     p = sub.add_parser("run", help="run the conformance matrix (the default command)")
-    p.add_argument("-l", "--language", action="append", help="only these languages (repeat or comma-separate)")
     p.add_argument("-s", "--scenario", action="append", help="only these scenarios (repeat or comma-separate)")
+    p.add_argument("--target", metavar="URL", help="your deployed service as the real server behind the stub")
+    _run_options(p)
+    p.set_defaults(handler=run.command)
+
+
+def _record(sub) -> None:
+    from . import record
+
+    p = sub.add_parser(
+        "record",
+        help="run one sample against your live service and write the exchange as a scenario (replayed by the stub)",
+    )
+    p.add_argument("--target", metavar="URL", required=True, help="your deployed service")
+    p.add_argument("--program", default="score", help="the sample program to record (default: score)")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="the folder to write the scenario into")
+    p.add_argument("--name", default=None, help="the scenario's name (default: recorded-<program>)")
+    _run_options(p)
+    p.set_defaults(handler=record.command, language=None)
+
+
+def _run_options(p) -> None:
+    """The options of `run` that `record` shares."""
+    p.add_argument("-l", "--language", action="append", help="only these languages (repeat or comma-separate)")
     add_backend_options(p)
     p.add_argument(
         "--last-failed", action="store_true", help="only the cells that failed in the last run (same --results)"
@@ -76,11 +98,12 @@ def _run(sub) -> None:
         type=choice(*SERVER_MODES),
         help="who answers: the stub, the real model server of each protocol behind it (harness/servers/), or both",
     )
-    p.add_argument("--target", metavar="URL", help="your deployed service as the real server behind the stub")
     p.add_argument("--target-key-env", metavar="NAME", default="SCORING_KEY", help="env var with its key or token")
     p.add_argument("--target-ca-bundle", type=existing_file("--target-ca-bundle"), help="CAs it may be signed by")
     p.add_argument("--target-protocol", default="azureml", type=choice(*load_protocols()), help="what it speaks")
-    p.set_defaults(handler=run.command)
+    p.add_argument(
+        "--scenarios", action="append", type=Path, metavar="DIR", help="more scenario files (e.g. what record wrote)"
+    )
 
 
 def _docs(sub) -> None:
@@ -161,7 +184,7 @@ def _fidelity(sub) -> None:
     p.set_defaults(handler=fidelity.command)
 
 
-COMMANDS: list[Callable] = [_run, _docs, _small_commands, _fidelity]
+COMMANDS: list[Callable] = [_run, _record, _docs, _small_commands, _fidelity]
 
 
 def parser() -> Parser:

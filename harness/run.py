@@ -19,6 +19,7 @@ from . import catalog, report, runner, selection, writers
 from .backends import get_backend
 from .live import LiveProgress
 from .options import backend_options, names
+from .record import Recorder
 from .redact import Redactor
 from .targets import LiveService
 
@@ -66,7 +67,12 @@ def live_service(args: argparse.Namespace, redactor: Redactor) -> LiveService | 
     return LiveService(args.target.rstrip("/"), args.target_protocol, f"Bearer {key}", pem)
 
 
-def command(args: argparse.Namespace, console: Console) -> int:
+def command(args: argparse.Namespace, console: Console, recorder: Recorder | None = None) -> int:
+    for folder in getattr(args, "scenarios", None) or []:  # --scenarios DIR: more scenario files (e.g. recorded)
+        if not folder.is_dir():
+            raise catalog.CatalogError(f"--scenarios {folder}: not a folder")
+        extra = os.environ.get(catalog.EXTRA_SCENARIOS_ENV)
+        os.environ[catalog.EXTRA_SCENARIOS_ENV] = os.pathsep.join([*([extra] if extra else []), str(folder.resolve())])
     languages = with_client_overrides(catalog.load_languages(), args.client)
     scenarios = catalog.load_scenarios()
     cells = select_cells(args, languages, scenarios)
@@ -98,6 +104,7 @@ def command(args: argparse.Namespace, console: Console) -> int:
                 server_mode="real" if live and "server" not in args.given else args.server,
                 note=lambda m: progress.note("real", m),
                 live=live,
+                recorder=recorder,
             )
     finally:
         backend.close()

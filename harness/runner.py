@@ -22,6 +22,7 @@ from .catalog import CatalogError, Language, Scenario
 from .checks import check_upstream, evaluate
 from .engine import Engine, Progress
 from .plan import CellPlan, plan_cell, service_name
+from .record import Recorder
 from .redact import Redactor
 from .results import Check, Status, verdict
 from .stubctl import StubControl, StubUnavailable
@@ -123,6 +124,7 @@ class Context:
     scenario_jobs: int = 1
     servers: tuple[str, ...] = ("stub",)
     real: RealServers | None = None
+    recorder: Recorder | None = None  # `harness record`: each cell on the live service written as a scenario
 
 
 def run_cell(built: Built, scenario: Scenario, ctx: Context, log: TextIO, server: str = "stub") -> Cell:
@@ -153,6 +155,9 @@ def run_cell(built: Built, scenario: Scenario, ctx: Context, log: TextIO, server
     finally:
         entries, tls = finish(plan, ctx.stub)
     checks = evaluate(plan, entries, run, tls) + ([check_upstream(entries, target.title)] if target else [])
+    if target and ctx.recorder:
+        path = ctx.recorder.record(plan, entries, run.exit_code)
+        checks.append(Check("recorded", True, "a scenario of the exchange", str(path)))
     ctx.engine.log(
         log,
         f"\n=== {scenario.name} on {target.title if target else 'the stub'} ({service}): "
@@ -211,6 +216,7 @@ def run_matrix(
     server_mode: str = "stub",
     note: Callable[[str], None] = lambda message: None,
     live: LiveService | None = None,
+    recorder: Recorder | None = None,
 ) -> Matrix:
     """Every language x scenario, or per language only the scenarios ``cells`` names; each on the stub, on
     the real server of its protocol behind the stub, or both (``server_mode``, targets.py).
@@ -226,7 +232,9 @@ def run_matrix(
     with backend.stub(results_dir / "logs" / "stub.log") as (admin_url, client_url), contextlib.closing(real):
         if "real" in servers:
             real.start(scenarios)
-        ctx = Context(backend, StubControl(admin_url), client_url, results_dir, engine, scenario_jobs, servers, real)
+        ctx = Context(
+            backend, StubControl(admin_url), client_url, results_dir, engine, scenario_jobs, servers, real, recorder
+        )
 
         def language_run(lang: Language) -> LanguageOutcome:
             wanted = [s for s in scenarios if cells is None or s.name in cells.get(lang.name, ())]

@@ -150,7 +150,7 @@ TLS_LISTENERS = ("unknown-ca",)
 STUB_KEYS = {"auth", "faults", "input", "jobs", "tls_listener", "deployments", "traffic", "token_lifetime"}
 DEPLOYMENT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{2,31}")  # Azure's rule for an online deployment's name
 REQUEST_KEYS = {"scheme", "method", "path", "query", "headers", "forbidden_headers", "body", "times"}
-BODY_KEYS = {"json", "json_file", "text", "empty", "file", "multipart"}
+BODY_KEYS = {"json", "json_file", "json_text", "text", "empty", "file", "multipart"}
 MULTIPART_KEYS = {"field", "filename", "content_type", "file"}
 STDERR_KEYS = {"one_line", "mentions_response", "contains", "pattern"}
 
@@ -196,6 +196,11 @@ def _body(doc: dict, where: str) -> Body:
         return Body(BodyKind.JSON, json=value, patterns=patterns)
     if "json" in doc:
         return Body(BodyKind.JSON, json=doc["json"], patterns=patterns)
+    if "json_text" in doc:  # a JSON document written as a string (what `harness record` writes: nulls and all)
+        try:
+            return Body(BodyKind.JSON, json=json.loads(str(doc["json_text"])), patterns=patterns)
+        except ValueError as exc:
+            raise CatalogError(f"{where}.json_text: not JSON: {exc}") from None
     if "text" in doc:
         return Body(BodyKind.TEXT, text=str(doc["text"]), patterns=patterns)
     if doc.get("empty"):

@@ -32,10 +32,10 @@ class HarnessRun:
 def harness(tmp_path):
     """Run the harness; the local backend unless env or --backend says otherwise."""
 
-    def run(*args: str, env: dict | None = None, timeout: float = 600) -> HarnessRun:
+    def run(*args: str, env: dict | None = None, timeout: float = 600, command: str = "run") -> HarnessRun:
         results = tmp_path / "results"
         proc = subprocess.run(
-            [sys.executable, "-m", "harness", "run", "--results", str(results), *args],
+            [sys.executable, "-m", "harness", command, "--results", str(results), *args],
             cwd=ROOT,
             capture_output=True,
             text=True,

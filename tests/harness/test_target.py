@@ -63,3 +63,35 @@ def test_bad_target_settings_are_one_line(harness, args, message):
     argv = ["--target", "https://localhost:1", *args] if args[0] != "--target" else args
     run = harness("-l", "python", *argv, env={**os.environ, "HARNESS_BACKEND": "local"})
     assert run.code == 2 and message in run.err and len(run.err.strip().splitlines()) == 1
+
+
+def test_record_then_replay_round_trip(harness, live, tmp_path):
+    """record writes the exchange with the live service as a scenario; it replays on the stub alone (no
+    live key, host or service name kept) and judges a client as any shipped scenario does."""
+    from tests.harness.conftest import FIXTURES
+
+    url, ca_pem = live
+    out = tmp_path / "recorded"
+    env = {**os.environ, "HARNESS_BACKEND": "local", "LIVE_KEY": LIVE_KEY}
+    rec = harness(
+        "--target", url, "--target-key-env", "LIVE_KEY", "--target-ca-bundle", str(ca_pem),
+        "--out", str(out), "--name", "my-endpoint", env=env, command="record",
+    )  # fmt: skip
+    assert rec.code == 0, rec.out[-3000:] + rec.err
+    text = (out / "my-endpoint.toml").read_text()
+    assert LIVE_KEY not in text and "localhost" not in text and "python-json-key" not in text
+    assert "{primary_key}" in text and "{service}" in text and 'program = "score"' in text
+    env = {**os.environ, "HARNESS_BACKEND": "local"}
+    replay = harness("--scenarios", str(out), "-l", "python", "-s", "my-endpoint", env=env)
+    assert replay.code == 0 and replay.cell("python", "my-endpoint")["status"] == "pass", replay.out[-3000:]
+    # Its negative twin: a client that leaves out the Content-Type fails the replayed scenario.
+    folder = FIXTURES / "no-content-type"
+    broken = harness("--scenarios", str(out), "-s", "my-endpoint", "--client", f"python={folder}", env=env)
+    assert broken.code == 1 and "#1 header Content-Type" in broken.failed_checks("python", "my-endpoint")
+
+
+def test_record_refuses_what_it_cannot_record(harness):
+    env = {**os.environ, "HARNESS_BACKEND": "local", "K": "x"}
+    run = harness("--target", "https://localhost:1", "--target-key-env", "K", "--program", "nope",
+                  "--out", "/tmp/x", env=env, command="record")  # fmt: skip
+    assert run.code == 2 and "--program 'nope'" in run.err and len(run.err.strip().splitlines()) == 1
