@@ -168,6 +168,7 @@ def test_a_handles_value_of_no_known_kind_is_refused(tmp_path):
     from harness.language import load_language
 
     text = (catalog.HERE / "languages" / "go.toml").read_text().replace('"code: a loop', '"by magic: a loop', 1)
-    (tmp_path / "go.toml").write_text(text.replace('client = "clients/go"', f'client = "{catalog.ROOT / "clients/go"}"'))
+    client = f'client = "{catalog.ROOT / "clients/go"}"'
+    (tmp_path / "go.toml").write_text(text.replace('client = "clients/go"', client))
     with pytest.raises(catalog.CatalogError, match="report.handles"):
         load_language(tmp_path / "go.toml")
