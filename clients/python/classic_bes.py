@@ -17,18 +17,24 @@ Sends:
   2. POST <jobs URI path>/<id>/start?api-version=2.0 with no body.
   3. GET <jobs URI path>/<id>?api-version=2.0 every SCORING_POLL_INTERVAL
      seconds until the job's StatusCode is Finished, Failed or Cancelled.
-Prints the finished job's status document (with its Results) as it is, on one
-line. A job that ends Failed or Cancelled is reported with its Details.
+Prints the finished job's status document (with its Results) as it arrived,
+without the whitespace between its tokens. A job that ends Failed or Cancelled
+is reported with its Details.
 
-Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
-of each request are retried up to 3 times, after the Retry-After the service
-asks for (at most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 401
-or a TLS certificate that fails verification, are not.
+Each request is tried up to 4 times, within SCORING_TIMEOUT: again after HTTP
+429, 502, 503, 504 or a refused, reset or closed connection, waiting the
+Retry-After the service asks for (seconds or an HTTP date, at most 10 s) or
+else 0.5, 1, then 2 s. Other errors, such as 400, 401, a timeout or a TLS
+certificate that fails verification, are not. The submit creates a job, so it
+is sent again only where the service cannot have acted on it (429, 503, a
+refused connection); after a 502, 504, reset or timeout it is reported, as
+the job may exist. A 409 (already started) to a retried start means that the
+first one got through.
 
 Exit status: 0 the job finished, 1 a call or the job failed, 2 bad configuration.
 """
 
-import json
+import email.utils
 import os
 import re
 import sys
@@ -36,6 +42,7 @@ import time
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
+from urllib3.exceptions import NewConnectionError
 
 # Two rows of ten features each, so the job scores two rows.
 # fmt: off
@@ -61,14 +68,8 @@ ATTEMPTS = 4  # one call and up to three retries
 RETRY_STATUS = {429, 502, 503, 504}  # the service is busy or restarting
 RUNNING = {"NotStarted", "Running"}  # the job's StatusCode while it is not over
 ENDED = {"Failed", "Cancelled"}  # the job ended without results
-
-
-def retry_delay(attempt, resp):
-    """Seconds to wait before the next attempt: Retry-After (capped), else backoff."""
-    try:
-        return min(max(float(resp.headers["Retry-After"]), 0.0), 10.0)
-    except (AttributeError, KeyError, ValueError):  # no response or header, a date
-        return 0.5 * 2 ** (attempt - 1)
+# A JSON string (kept whole, escapes and all) or a run of the whitespace between tokens.
+JSON_SPACE = re.compile(rb'("[^"\\]*(?:\\.[^"\\]*)*")|[ \t\n\r]+')
 
 
 def fail(message, status=1):
@@ -79,6 +80,27 @@ def fail(message, status=1):
     sys.exit(status)
 
 
+def header_setting(name):
+    """Variable `name`, None if unset or empty; exit 2 if not a valid header value."""
+    value = os.environ.get(name) or None
+    if value and not re.fullmatch(r"[\x21-\x7e]+", value):
+        fail(f"{name} must be visible ASCII (no spaces or line breaks)", 2)
+    return value
+
+
+def retry_delay(attempt, resp):
+    """Seconds to wait before the next try: Retry-After (0 to 10 s), else backoff."""
+    value = resp.headers.get("Retry-After", "") if resp is not None else ""
+    try:
+        if re.fullmatch("[0-9]+", value):  # seconds
+            seconds = int(value)
+        else:  # an HTTP date, e.g. "Wed, 21 Oct 2026 07:28:00 GMT"
+            seconds = email.utils.parsedate_to_datetime(value).timestamp() - time.time()
+        return min(max(seconds, 0), 10)
+    except ValueError:  # none, or neither seconds nor a date ("nan", "-3", "1.5")
+        return 0.5 * 2 ** (attempt - 1)
+
+
 def innermost(error):
     """The innermost cause of an exception, e.g. "Connection refused"."""
     while error.__cause__ or error.__context__:
@@ -86,17 +108,27 @@ def innermost(error):
     return error
 
 
+def refused(error):
+    """Whether a connection failed before sending anything (refused, unknown host)."""
+    while error:
+        if isinstance(error, NewConnectionError):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def one_line(text):
     return " ".join(str(text).split())
 
 
-def error_detail(resp):
-    """The "error.message" of a classic error body, else the body text, on one line."""
+def http_error(resp):
+    """An error answer on one line, with the "error.message" of a classic error body."""
     try:
-        text = resp.json()["error"]["message"] or resp.text
+        detail = resp.json()["error"]["message"] or resp.text
     except (ValueError, KeyError, TypeError):
-        text = resp.text
-    return one_line(text)[:200]
+        detail = resp.text
+    detail = one_line(detail)[:200]
+    return f"HTTP {resp.status_code} {resp.reason}{': ' if detail else ''}{detail}"
 
 
 def seconds_setting(name, default):
@@ -111,13 +143,16 @@ def seconds_setting(name, default):
     return value, text
 
 
-def call(method, url, deadline, timeout_text, **kwargs):
+def call(method, url, deadline, timeout_text, creates=False, **kwargs):
     """Send one request, retrying transient failures while time is left.
 
-    Returns the 2xx response; exits with an error line for anything else.
+    creates=True: the request creates a job; it is not sent again when it may
+    have reached the service. Returns the response and the attempt it answered;
+    exits with an error line when there was none.
     """
+    maybe = " (the job may have been created)" if creates else ""
     for attempt in range(1, ATTEMPTS + 1):
-        resp, error = None, None
+        resp, error, sent = None, None, True
         try:
             # timeout= bounds the connect and each wait for data: what is left.
             resp = requests.request(
@@ -128,25 +163,31 @@ def call(method, url, deadline, timeout_text, **kwargs):
                 allow_redirects=False,
             )
         except requests.Timeout:
-            fail(f"no response from {url} within {timeout_text} s")
+            fail(f"no response from {url} within {timeout_text} s{maybe}")
         except requests.exceptions.SSLError as e:  # a bad certificate is not transient
             fail(f"cannot reach {url}: {innermost(e)}")
-        except requests.ConnectionError as e:  # refused, reset: worth another try
-            error = f"cannot reach {url}: {innermost(e)}"
+        except requests.ConnectionError as e:  # refused, reset, closed: try again
+            error, sent = f"cannot reach {url}: {innermost(e)}", not refused(e)
         except requests.RequestException as e:
             fail(f"cannot call {url}: {e}")
         if resp is not None and resp.status_code not in RETRY_STATUS:
             break
+        # A reset, a 502 or a 504 may come after the service acted on the request.
+        if creates and (resp.status_code in (502, 504) if resp is not None else sent):
+            fail(f"{error or http_error(resp)}{maybe}")
         delay = retry_delay(attempt, resp)
         if attempt == ATTEMPTS or time.monotonic() + delay >= deadline:
             break
         time.sleep(delay)
     if error:
         fail(error)
+    return resp, attempt
+
+
+def check(resp):
+    """Exit with an error line unless the answer is a success (2xx)."""
     if not 200 <= resp.status_code < 300:
-        detail = error_detail(resp)
-        fail(f"HTTP {resp.status_code} {resp.reason}{': ' if detail else ''}{detail}")
-    return resp
+        fail(http_error(resp))
 
 
 def main():
@@ -156,7 +197,7 @@ def main():
     parts = urlsplit(uri)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         fail(f"SCORING_URI must be an http:// or https:// URL, not {uri!r}", 2)
-    key = os.environ.get("SCORING_KEY")
+    key = header_setting("SCORING_KEY")
     timeout, timeout_text = seconds_setting("SCORING_TIMEOUT", "300")
     interval, _ = seconds_setting("SCORING_POLL_INTERVAL", "1")
 
@@ -164,7 +205,10 @@ def main():
     deadline = time.monotonic() + timeout
 
     # 1. Submit: json= serializes the body and sets "Content-Type: application/json".
-    resp = call("POST", uri, deadline, timeout_text, json=INPUTS, headers=headers)
+    resp, _ = call(
+        "POST", uri, deadline, timeout_text, creates=True, json=INPUTS, headers=headers
+    )
+    check(resp)
     try:
         job = resp.json()
         if not isinstance(job, str) or not job:
@@ -177,12 +221,15 @@ def main():
     start_url = urlunsplit(parts._replace(path=f"{job_path}/start", fragment=""))
     status_url = urlunsplit(parts._replace(path=job_path, fragment=""))
 
-    # 2. Start: an empty POST.
-    call("POST", start_url, deadline, timeout_text, headers=headers)
+    # 2. Start: an empty POST; a 409 to a retry means the first start got through.
+    resp, attempt = call("POST", start_url, deadline, timeout_text, headers=headers)
+    if not (resp.status_code == 409 and attempt > 1):
+        check(resp)
 
     # 3. Poll until the job is over, or until the deadline.
     while True:
-        resp = call("GET", status_url, deadline, timeout_text, headers=headers)
+        resp, _ = call("GET", status_url, deadline, timeout_text, headers=headers)
+        check(resp)
         try:
             status = resp.json()
             code = status.get("StatusCode") if isinstance(status, dict) else None
@@ -191,9 +238,7 @@ def main():
         except ValueError as e:
             fail(f"unexpected response from {status_url}: {e}")
         if code == "Finished":
-            # {"StatusCode": "Finished", "Results": {"output1": {...}}, "Details": null}
-            print(json.dumps(status))
-            return
+            break
         if code in ENDED:
             fail(f"job {job} {code}: {one_line(status.get('Details') or 'no details')}")
         if code not in RUNNING:
@@ -201,6 +246,9 @@ def main():
         if time.monotonic() + interval >= deadline:
             fail(f"job {job} did not finish within {timeout_text} s")
         time.sleep(interval)
+    # {"StatusCode": "Finished", "Results": {"output1": {...}}, "Details": null},
+    # printed as received (no number written anew), its whitespace removed.
+    sys.stdout.buffer.write(JSON_SPACE.sub(lambda m: m[1] or b"", resp.content) + b"\n")
 
 
 if __name__ == "__main__":

@@ -9,25 +9,21 @@ Environment variables:
   SCORING_DEPLOYMENT (optional) the deployment of an Azure ML online endpoint
                    to call, whatever its traffic split; sent as
                    "azureml-model-deployment: <name>"
-  SCORING_INPUT_FILE (optional) a file (an image, say) to send as raw bytes with
-                   "Content-Type: application/octet-stream" instead of the rows,
-                   to a service that reads the raw request; its JSON answer is
-                   printed as it is
-  SCORING_INPUT_FIELD (optional) with SCORING_INPUT_FILE: upload the file as
-                   multipart/form-data in this form field instead (ModelArts:
-                   "images"), its type guessed from the file name
 
-Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
-are retried up to 3 times, after the Retry-After the service asks for (at
-most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 401 or a TLS
+Prints the service's answer, a JSON array with one prediction per row, as it
+arrived, without the whitespace between its tokens (`upload.py` sends a file).
+
+The call is tried up to 4 times, within SCORING_TIMEOUT: again after HTTP 429,
+502, 503, 504 or a refused, reset or closed connection, waiting the
+Retry-After the service asks for (seconds or an HTTP date, at most 10 s) or
+else 0.5, 1, then 2 s. Other errors, such as 400, 401, a timeout or a TLS
 certificate that fails verification, are not.
 
 Exit status: 0 success, 1 the call failed, 2 bad configuration.
 """
 
-import json
+import email.utils
 import math
-import mimetypes
 import os
 import re
 import sys
@@ -50,14 +46,8 @@ DATA = {"data": [
 
 ATTEMPTS = 4  # one call and up to three retries
 RETRY_STATUS = {429, 502, 503, 504}  # the service is busy or restarting
-
-
-def retry_delay(attempt, resp):
-    """Seconds to wait before the next attempt: Retry-After (capped), else backoff."""
-    try:
-        return min(max(float(resp.headers["Retry-After"]), 0.0), 10.0)
-    except (AttributeError, KeyError, ValueError):  # no response or header, a date
-        return 0.5 * 2 ** (attempt - 1)
+# A JSON string (kept whole, escapes and all) or a run of the whitespace between tokens.
+JSON_SPACE = re.compile(rb'("[^"\\]*(?:\\.[^"\\]*)*")|[ \t\n\r]+')
 
 
 def fail(message, status=1):
@@ -66,6 +56,27 @@ def fail(message, status=1):
     message = re.sub(r"\s*[\r\n]\s*", " ", str(message).strip())
     print(f"error: {message}", file=sys.stderr)
     sys.exit(status)
+
+
+def header_setting(name):
+    """Variable `name`, None if unset or empty; exit 2 if not a valid header value."""
+    value = os.environ.get(name) or None
+    if value and not re.fullmatch(r"[\x21-\x7e]+", value):
+        fail(f"{name} must be visible ASCII (no spaces or line breaks)", 2)
+    return value
+
+
+def retry_delay(attempt, resp):
+    """Seconds to wait before the next try: Retry-After (0 to 10 s), else backoff."""
+    value = resp.headers.get("Retry-After", "") if resp is not None else ""
+    try:
+        if re.fullmatch("[0-9]+", value):  # seconds
+            seconds = int(value)
+        else:  # an HTTP date, e.g. "Wed, 21 Oct 2026 07:28:00 GMT"
+            seconds = email.utils.parsedate_to_datetime(value).timestamp() - time.time()
+        return min(max(seconds, 0), 10)
+    except ValueError:  # none, or neither seconds nor a date ("nan", "-3", "1.5")
+        return 0.5 * 2 ** (attempt - 1)
 
 
 def innermost(error):
@@ -84,60 +95,15 @@ def error_detail(resp):
     return " ".join(str(text).split())[:200]
 
 
-def main():
-    uri = os.environ.get("SCORING_URI")
-    if not uri:
-        fail("set SCORING_URI to the scoring URI of your web service", 2)
-    parts = urlsplit(uri)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        fail(f"SCORING_URI must be an http:// or https:// URL, not {uri!r}", 2)
-    key = os.environ.get("SCORING_KEY")
-    timeout_text = os.environ.get("SCORING_TIMEOUT") or "30"
-    try:
-        timeout = float(timeout_text)
-    except ValueError:
-        timeout = 0.0
-    if not 0 < timeout <= 86400:  # also rejects NaN
-        fail(f"SCORING_TIMEOUT must be 0 < seconds <= 86400, not {timeout_text!r}", 2)
-
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
-    deployment = os.environ.get("SCORING_DEPLOYMENT")
-    if deployment:  # an online endpoint routes the call to this deployment
-        if not re.fullmatch(r"[\x21-\x7e]+", deployment):
-            fail(
-                "SCORING_DEPLOYMENT must be a deployment name"
-                " (visible ASCII, no spaces or line breaks)",
-                2,
-            )
-        headers["azureml-model-deployment"] = deployment
-    input_file = os.environ.get("SCORING_INPUT_FILE")
-    field = os.environ.get("SCORING_INPUT_FIELD")
-    if input_file:
-        try:
-            with open(input_file, "rb") as f:
-                data = f.read()
-        except OSError as e:
-            fail(f"cannot read SCORING_INPUT_FILE {input_file!r}: {e.strerror}", 2)
-        if field:
-            # files= builds the multipart/form-data body and its Content-Type.
-            name = os.path.basename(input_file)
-            kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
-            payload = {"files": {field: (name, data, kind)}}
-        else:
-            payload = {"data": data}
-            headers["Content-Type"] = "application/octet-stream"
-    else:
-        # json= serializes DATA and sets "Content-Type: application/json".
-        payload = {"json": DATA}
-    deadline = time.monotonic() + timeout
+def post(uri, deadline, timeout_text, **kwargs):
+    """POST, retrying transient failures while time is left; the 2xx response."""
     for attempt in range(1, ATTEMPTS + 1):
         resp, error = None, None
         try:
             # timeout= bounds the connect and each wait for data: what is left.
             resp = requests.post(
                 uri,
-                **payload,
-                headers=headers,
+                **kwargs,
                 timeout=max(deadline - time.monotonic(), 0.001),
                 allow_redirects=False,
             )
@@ -145,7 +111,7 @@ def main():
             fail(f"no response from {uri} within {timeout_text} s")
         except requests.exceptions.SSLError as e:  # a bad certificate is not transient
             fail(f"cannot reach {uri}: {innermost(e)}")
-        except requests.ConnectionError as e:  # refused, reset: worth another try
+        except requests.ConnectionError as e:  # refused, reset, closed: try again
             error = f"cannot reach {uri}: {innermost(e)}"
         except requests.RequestException as e:
             fail(f"cannot call {uri}: {e}")
@@ -157,19 +123,37 @@ def main():
         time.sleep(delay)
     if error:
         fail(error)
-
     if not 200 <= resp.status_code < 300:
         detail = error_detail(resp)
         fail(f"HTTP {resp.status_code} {resp.reason}{': ' if detail else ''}{detail}")
-    if input_file:  # whatever JSON the service answers, on one line
-        try:
-            print(json.dumps(resp.json()))
-        except ValueError as e:
-            fail(f"unexpected response from {uri}: {e}")
-        return
+    return resp
+
+
+def main():
+    uri = os.environ.get("SCORING_URI")
+    if not uri:
+        fail("set SCORING_URI to the scoring URI of your web service", 2)
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        fail(f"SCORING_URI must be an http:// or https:// URL, not {uri!r}", 2)
+    key = header_setting("SCORING_KEY")
+    timeout_text = os.environ.get("SCORING_TIMEOUT") or "30"
     try:
-        # The service answers with one prediction per row; parse_int=float reads
-        # every number as a float (a double).
+        timeout = float(timeout_text)
+    except ValueError:
+        timeout = 0.0
+    if not 0 < timeout <= 86400:  # also rejects NaN
+        fail(f"SCORING_TIMEOUT must be 0 < seconds <= 86400, not {timeout_text!r}", 2)
+
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    deployment = header_setting("SCORING_DEPLOYMENT")
+    if deployment:  # an online endpoint routes the call to this deployment
+        headers["azureml-model-deployment"] = deployment
+    # json= serializes DATA and sets "Content-Type: application/json".
+    deadline = time.monotonic() + timeout
+    resp = post(uri, deadline, timeout_text, json=DATA, headers=headers)
+    try:
+        # One prediction per row; parse_int=float reads every number as a float.
         predictions = resp.json(parse_int=float)
         if not isinstance(predictions, list) or not all(
             isinstance(p, float) and math.isfinite(p) for p in predictions
@@ -177,7 +161,8 @@ def main():
             raise ValueError("expected a JSON array of numbers")
     except ValueError as e:
         fail(f"unexpected response from {uri}: {e}")
-    print(json.dumps(predictions))
+    # Printed as received (no number written anew), its whitespace removed.
+    sys.stdout.buffer.write(JSON_SPACE.sub(lambda m: m[1] or b"", resp.content) + b"\n")
 
 
 if __name__ == "__main__":

@@ -11,18 +11,20 @@ Environment variables:
 
 Sends POST with "Content-Type: application/json" and two rows in TF
 Serving's row format, {"instances": [[...10 numbers...], [...]]}, and prints
-the answer's "predictions" as one line of JSON. An error answer is reported
-with its status and its {"error": "..."} string.
+the answer, {"predictions": [...]}, as it arrived, without the whitespace
+between its tokens. An error answer is reported with its status and its
+{"error": "..."} string.
 
-Transient failures (HTTP 429, 502, 503, 504, a reset or refused connection)
-are retried up to 3 times, after the Retry-After the service asks for (at
-most 10 s) or else 0.5, 1, then 2 s. Other errors, such as 400, 401, 404 or a
-TLS certificate that fails verification, are not.
+The call is tried up to 4 times, within SCORING_TIMEOUT: again after HTTP 429,
+502, 503, 504 or a refused, reset or closed connection, waiting the
+Retry-After the service asks for (seconds or an HTTP date, at most 10 s) or
+else 0.5, 1, then 2 s. Other errors, such as 400, 401, a timeout or a TLS
+certificate that fails verification, are not.
 
 Exit status: 0 success, 1 the call failed, 2 bad configuration.
 """
 
-import json
+import email.utils
 import os
 import re
 import sys
@@ -45,14 +47,8 @@ BODY = {"instances": [
 
 ATTEMPTS = 4  # one call and up to three retries
 RETRY_STATUS = {429, 502, 503, 504}  # the service is busy or restarting
-
-
-def retry_delay(attempt, resp):
-    """Seconds to wait before the next attempt: Retry-After (capped), else backoff."""
-    try:
-        return min(max(float(resp.headers["Retry-After"]), 0.0), 10.0)
-    except (AttributeError, KeyError, ValueError):  # no response or header, a date
-        return 0.5 * 2 ** (attempt - 1)
+# A JSON string (kept whole, escapes and all) or a run of the whitespace between tokens.
+JSON_SPACE = re.compile(rb'("[^"\\]*(?:\\.[^"\\]*)*")|[ \t\n\r]+')
 
 
 def fail(message, status=1):
@@ -61,6 +57,27 @@ def fail(message, status=1):
     message = re.sub(r"\s*[\r\n]\s*", " ", str(message).strip())
     print(f"error: {message}", file=sys.stderr)
     sys.exit(status)
+
+
+def header_setting(name):
+    """Variable `name`, None if unset or empty; exit 2 if not a valid header value."""
+    value = os.environ.get(name) or None
+    if value and not re.fullmatch(r"[\x21-\x7e]+", value):
+        fail(f"{name} must be visible ASCII (no spaces or line breaks)", 2)
+    return value
+
+
+def retry_delay(attempt, resp):
+    """Seconds to wait before the next try: Retry-After (0 to 10 s), else backoff."""
+    value = resp.headers.get("Retry-After", "") if resp is not None else ""
+    try:
+        if re.fullmatch("[0-9]+", value):  # seconds
+            seconds = int(value)
+        else:  # an HTTP date, e.g. "Wed, 21 Oct 2026 07:28:00 GMT"
+            seconds = email.utils.parsedate_to_datetime(value).timestamp() - time.time()
+        return min(max(seconds, 0), 10)
+    except ValueError:  # none, or neither seconds nor a date ("nan", "-3", "1.5")
+        return 0.5 * 2 ** (attempt - 1)
 
 
 def innermost(error):
@@ -79,37 +96,15 @@ def error_detail(resp):
     return " ".join(str(text).split())[:200]
 
 
-def main():
-    uri = os.environ.get("SCORING_URI")
-    if not uri:
-        fail(
-            "set SCORING_URI to the model's :predict URL, for example "
-            "http://localhost:8080/v1/models/diabetes:predict",
-            2,
-        )
-    parts = urlsplit(uri)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        fail(f"SCORING_URI must be an http:// or https:// URL, not {uri!r}", 2)
-    key = os.environ.get("SCORING_KEY")
-    timeout_text = os.environ.get("SCORING_TIMEOUT") or "30"
-    try:
-        timeout = float(timeout_text)
-    except ValueError:
-        timeout = 0.0
-    if not 0 < timeout <= 86400:  # also rejects NaN
-        fail(f"SCORING_TIMEOUT must be 0 < seconds <= 86400, not {timeout_text!r}", 2)
-
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
-    deadline = time.monotonic() + timeout
+def post(uri, deadline, timeout_text, **kwargs):
+    """POST, retrying transient failures while time is left; the 2xx response."""
     for attempt in range(1, ATTEMPTS + 1):
         resp, error = None, None
         try:
-            # json= serializes the body and sets "Content-Type: application/json";
             # timeout= bounds the connect and each wait for data: what is left.
             resp = requests.post(
                 uri,
-                json=BODY,
-                headers=headers,
+                **kwargs,
                 timeout=max(deadline - time.monotonic(), 0.001),
                 allow_redirects=False,
             )
@@ -117,7 +112,7 @@ def main():
             fail(f"no response from {uri} within {timeout_text} s")
         except requests.exceptions.SSLError as e:  # a bad certificate is not transient
             fail(f"cannot reach {uri}: {innermost(e)}")
-        except requests.ConnectionError as e:  # refused, reset: worth another try
+        except requests.ConnectionError as e:  # refused, reset, closed: try again
             error = f"cannot reach {uri}: {innermost(e)}"
         except requests.RequestException as e:
             fail(f"cannot call {uri}: {e}")
@@ -129,16 +124,45 @@ def main():
         time.sleep(delay)
     if error:
         fail(error)
-
     if not 200 <= resp.status_code < 300:
         detail = error_detail(resp)
         fail(f"HTTP {resp.status_code} {resp.reason}{': ' if detail else ''}{detail}")
+    return resp
+
+
+def main():
+    uri = os.environ.get("SCORING_URI")
+    if not uri:
+        fail(
+            "set SCORING_URI to the model's :predict URL, for example "
+            "http://localhost:8080/v1/models/diabetes:predict",
+            2,
+        )
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        fail(f"SCORING_URI must be an http:// or https:// URL, not {uri!r}", 2)
+    key = header_setting("SCORING_KEY")
+    timeout_text = os.environ.get("SCORING_TIMEOUT") or "30"
+    try:
+        timeout = float(timeout_text)
+    except ValueError:
+        timeout = 0.0
+    if not 0 < timeout <= 86400:  # also rejects NaN
+        fail(f"SCORING_TIMEOUT must be 0 < seconds <= 86400, not {timeout_text!r}", 2)
+
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    # json= serializes the body and sets "Content-Type: application/json".
+    deadline = time.monotonic() + timeout
+    resp = post(uri, deadline, timeout_text, json=BODY, headers=headers)
     try:
         # {"predictions": [217.67..., 224.78...]}: one prediction per instance
-        predictions = resp.json()["predictions"]
-    except (ValueError, KeyError, TypeError) as e:
-        fail(f"unexpected response from {uri}: {e!r}")
-    print(json.dumps(predictions, separators=(",", ":")))
+        answer = resp.json()
+        if not isinstance(answer, dict) or "predictions" not in answer:
+            raise ValueError('expected {"predictions": [...]}')
+    except ValueError as e:
+        fail(f"unexpected response from {uri}: {e}")
+    # Printed as received (no number written anew), its whitespace removed.
+    sys.stdout.buffer.write(JSON_SPACE.sub(lambda m: m[1] or b"", resp.content) + b"\n")
 
 
 if __name__ == "__main__":
