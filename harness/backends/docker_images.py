@@ -132,7 +132,8 @@ class Images:
             reason = str(exc.explanation or exc).splitlines()[0][:200]
             raise ImageError(
                 f"cannot pull {ref} ({reason}); where no container registry is reachable, "
-                "use --images debian to build equivalent images from Debian packages"
+                "use --images debian to build equivalent images from Debian packages (or, for go, java and "
+                "python, stand-ins under the official tags: python -m harness images standins)"
             ) from None
         return ref
 
@@ -141,7 +142,7 @@ class Images:
         if ref not in self.standins:
             return ""
         self._once("note unverified", lambda: self._note(UNVERIFIED + (", ".join(unverified(self.client)) or "none")))
-        self._note(f"{who}: {ref} is a stand-in built here ({self.standins[ref]}), not the official image")
+        self._note(f"{who}: {self.standins[ref]}, not the official image")  # the label says what and from what
         return ""
 
     def _note(self, line: str) -> str:

@@ -13,7 +13,7 @@ ARG BASE=scoring-kit/debian-go:trixie
 FROM ${BASE}
 ARG STANDS_FOR
 ARG GO_VERSION=1.26
-LABEL scoring-kit.standin="${STANDS_FOR}, built here from Debian's golang-${GO_VERSION}-go (harness/images/standins/go.Dockerfile)"
+LABEL scoring-kit.standin="${STANDS_FOR} is a stand-in built here from Debian's golang-${GO_VERSION}-go (harness/images/standins/go.Dockerfile)"
 RUN set -eu; \
     test -n "${STANDS_FOR}" || { echo "standin: --build-arg STANDS_FOR=<official tag> is required" >&2; exit 1; }; \
     ln -s "/usr/lib/go-${GO_VERSION}" /usr/local/go; \

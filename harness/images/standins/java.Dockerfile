@@ -16,7 +16,7 @@ ARG BASE=scoring-kit/debian-java:trixie
 FROM ${BASE}
 ARG STANDS_FOR
 ARG JAVA_VERSION=21
-LABEL scoring-kit.standin="${STANDS_FOR}, built here from Debian's openjdk-${JAVA_VERSION}-jdk-headless and maven (harness/images/standins/java.Dockerfile)"
+LABEL scoring-kit.standin="${STANDS_FOR} is a stand-in built here from Debian's openjdk-${JAVA_VERSION}-jdk-headless and maven (harness/images/standins/java.Dockerfile)"
 COPY mvn-entrypoint.sh /usr/local/bin/mvn-entrypoint.sh
 COPY settings-docker.xml /usr/share/maven/ref/settings-docker.xml
 RUN set -eu; \

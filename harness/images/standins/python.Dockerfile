@@ -15,7 +15,7 @@ ARG BASE=scoring-kit/debian-python:trixie
 FROM ${BASE}
 ARG STANDS_FOR
 ARG PYTHON_VERSION=3.13
-LABEL scoring-kit.standin="${STANDS_FOR}, built here from Debian's python${PYTHON_VERSION} (harness/images/standins/python.Dockerfile)"
+LABEL scoring-kit.standin="${STANDS_FOR} is a stand-in built here from Debian's python${PYTHON_VERSION} (harness/images/standins/python.Dockerfile)"
 RUN set -eu; \
     test -n "${STANDS_FOR}" || { echo "standin: --build-arg STANDS_FOR=<official tag> is required" >&2; exit 1; }; \
     ln -s "/usr/bin/python${PYTHON_VERSION}" /usr/local/bin/python3; \
