@@ -7,9 +7,9 @@
 # GOCACHE and CGO_ENABLED, which the debian image sets and the official one does not, are emptied (Go then uses
 # its defaults, as in the official image). standins.toml lists what the harness checks.
 #
-# Built by `python -m harness images standins` (BASE = the debian profile's go image, built without extra CAs
+# Built by `python -m harness images standins` (BASE, required = the debian profile's go image, built without extra CAs
 # as an official image comes; STANDS_FOR = the official tag of images.toml).
-ARG BASE=scoring-kit/debian-go:trixie
+ARG BASE
 FROM ${BASE}
 ARG STANDS_FOR
 ARG GO_VERSION=1.26

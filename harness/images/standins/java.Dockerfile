@@ -10,9 +10,9 @@
 # /usr/share/maven/ref, ENTRYPOINT mvn-entrypoint.sh (copies them into MAVEN_CONFIG, unsets it, runs the
 # command), CMD mvn, user root. standins.toml lists what the harness checks.
 #
-# Built by `python -m harness images standins` (BASE = the debian profile's java image, built without extra
+# Built by `python -m harness images standins` (BASE, required = the debian profile's java image, built without extra
 # CAs as an official image comes; STANDS_FOR = the official tag of images.toml). Build context: this folder.
-ARG BASE=scoring-kit/debian-java:trixie
+ARG BASE
 FROM ${BASE}
 ARG STANDS_FOR
 ARG JAVA_VERSION=21

@@ -9,9 +9,9 @@
 # the system bundle, as the harness's CA layer sets anyway; PIP_BREAK_SYSTEM_PACKAGES) cannot be unset by a
 # Dockerfile and stays. standins.toml lists what the harness checks.
 #
-# Built by `python -m harness images standins` (BASE = the debian profile's python image, built without extra
+# Built by `python -m harness images standins` (BASE, required = the debian profile's python image, built without extra
 # CAs as an official image comes; STANDS_FOR = the official tag of images.toml). It is also the stub's base.
-ARG BASE=scoring-kit/debian-python:trixie
+ARG BASE
 FROM ${BASE}
 ARG STANDS_FOR
 ARG PYTHON_VERSION=3.13
