@@ -7,6 +7,7 @@
     python -m harness report results/results.json [more/results.json ...]
     python -m harness docs check PAGE... [--backend local] ...
     python -m harness fidelity [--server NAME] [--rows N]
+    python -m harness images standins
 
 Each command's handler lives in the module of the same name (run.py,
 summary.py, report.py, docs/); this file only wires them.  Exit status: 0 when
@@ -184,7 +185,22 @@ def _fidelity(sub) -> None:
     p.set_defaults(handler=fidelity.command)
 
 
-COMMANDS: list[Callable] = [_run, _record, _docs, _small_commands, _fidelity]
+def _images(sub) -> None:
+    from .backends import standins
+
+    p = sub.add_parser("images", help="SDK images: stand-ins for the official ones where no registry is reachable")
+    images_sub = p.add_subparsers(dest="images_command", required=True)
+    build = images_sub.add_parser(
+        "standins",
+        help="build stand-ins tagged like the official go, java and python images, check their layout",
+        description="Build, from the debian profile's images, images tagged exactly like the official SDK images of "
+        "harness/images/images.toml and laid out like them (harness/images/standins/), labelled scoring-kit.standin; "
+        "a present image under such a tag without that label is kept. Exit status 1 when a layout differs.",
+    )
+    build.set_defaults(handler=standins.command)
+
+
+COMMANDS: list[Callable] = [_run, _record, _docs, _small_commands, _fidelity, _images]
 
 
 def parser() -> Parser:

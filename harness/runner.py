@@ -56,6 +56,7 @@ class LanguageOutcome:
     cells: list[Cell] = field(default_factory=list)
     image: str = ""
     image_bytes: int = 0
+    standin: str = ""  # the stand-in label of its image, when it ran on a stand-in for an official image
 
 
 @dataclass
@@ -69,6 +70,7 @@ class Matrix:
     error: str = ""
     servers: tuple[str, ...] = ("stub",)
     real_servers: dict[str, str] = field(default_factory=dict)  # scenario -> the real server that served it
+    notes: list[str] = field(default_factory=list)  # the backend's word on where clients ran (stand-in images)
 
     @property
     def ok(self) -> bool:
@@ -184,7 +186,7 @@ def run_language(language: Language, scenarios: list[Scenario], ctx: Context) ->
             outcome.cells = [Cell(language.name, s.name, Status.FAIL, message=str(exc)) for s in scenarios]
             return outcome
         outcome.status, outcome.toolchain, outcome.build_seconds = "built", built.toolchain.name, built.seconds
-        outcome.image, outcome.image_bytes = built.image, built.image_bytes
+        outcome.image, outcome.image_bytes, outcome.standin = built.image, built.image_bytes, built.standin
         say(language.name, "built", f"built with {built.toolchain.name} in {built.seconds:.1f} s")
 
         def one(item: tuple[Scenario, str]) -> Cell:
@@ -242,4 +244,5 @@ def run_matrix(
 
         outcomes = engine.map(language_run, languages, jobs, "lang")
     titles = {name: t.title for name, t in real.targets.items() if t.title}
-    return Matrix(backend.name, outcomes, scenarios, started, time.monotonic() - t0, results_dir, "", servers, titles)
+    seconds = time.monotonic() - t0
+    return Matrix(backend.name, outcomes, scenarios, started, seconds, results_dir, "", servers, titles, backend.notes)

@@ -45,6 +45,7 @@ def to_json(matrix: Matrix, redactor: Redactor) -> dict:
             "ok": matrix.ok,
             "servers": list(matrix.servers),
             "real_servers": matrix.real_servers,
+            "notes": matrix.notes,
             "scenarios": [{"name": s.name, "summary": s.summary} for s in matrix.scenarios],
             "languages": [
                 {
@@ -57,6 +58,7 @@ def to_json(matrix: Matrix, redactor: Redactor) -> dict:
                     "build_seconds": round(o.build_seconds, 3),
                     "image": o.image,
                     "image_bytes": o.image_bytes,
+                    "standin": o.standin,
                     "cells": [cell(c) for c in o.cells],
                 }
                 for o in matrix.languages

@@ -64,6 +64,7 @@ class Built:
     handle: Any = None  # the backend's own (e.g. the language's container)
     image: str = ""  # Docker backend: the SDK image it was built in, and its size
     image_bytes: int = 0
+    standin: str = ""  # the image's stand-in label when it is a stand-in for an official image (standins.py)
     tls_env: dict[str, str] = field(default_factory=dict)  # what makes a run trust the run's CA ...
     tls_programs: dict[str, list[str]] | None = None  # ... with these commands, when they differ
 
@@ -96,6 +97,7 @@ class Backend(Protocol):
     python: str  # the Python a build step or lint command runs as {python}
     tls: TlsEndpoints | None  # the running stub's HTTPS addresses and the run's CA, as clients see them
     upstream_host: str  # the address a real server binds to so that the stub reaches it (--server real)
+    notes: list[str]  # what the results must say about where the clients ran (e.g. stand-in images)
 
     def stub(self, log_path: Path) -> AbstractContextManager[tuple[str, str]]:
         """Start the stub; yields (admin URL for the harness, base URL for the clients)."""

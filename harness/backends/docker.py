@@ -180,6 +180,11 @@ class DockerBackend:
         self.certs: RunCertificates | None = None
         self.name = f"docker/{images}"
 
+    @property
+    def notes(self) -> list[str]:
+        """Stand-ins used for official images, and the languages unverified on the official profile then."""
+        return list(self.images.notes)
+
     def close(self) -> None:
         """Remove this run's containers and network (idempotent, safe from any thread)."""
         self.closed = True
@@ -345,6 +350,7 @@ class DockerBackend:
             handle=container,
             image=image,
             image_bytes=self.client.images.get(image).attrs.get("Size", 0),
+            standin=self.images.standin_of(language.name),
             **tls,
         )
 

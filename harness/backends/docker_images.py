@@ -1,7 +1,9 @@
 """The images a Docker run needs, per profile (``images/images.toml``).
 
 * ``official``: the languages' own SDK images, pulled if absent.  A pull
-  that fails says so in one line and points to ``--images debian``.
+  that fails says so in one line and points to ``--images debian``.  A present
+  image labelled ``scoring-kit.standin`` is a stand-in built here (standins.py):
+  used like the real one, and said so in one line and in ``notes``.
 * ``debian``: built here from Debian packages (``images/debian/*.Dockerfile``)
   on a base image made without a registry: a local ``debian:<release>`` of
   the base's Debian release if there is one, else ``debootstrap`` + ``docker import`` (``make-base.sh``).
@@ -31,6 +33,9 @@ from ..catalog import HERE, ROOT
 from ..procs import run_command
 
 IMAGES_DIR = HERE / "images"
+STANDINS_DIR = IMAGES_DIR / "standins"
+STANDIN = "scoring-kit.standin"  # the label of a stand-in: what it stands in for, built from what
+UNVERIFIED = "official profile on stand-ins; no stand-in, so unverified here: "
 
 
 class ImageError(Exception):
@@ -54,6 +59,8 @@ class Images:
         self._lock = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
         self._done: dict[str, str] = {}
+        self.standins: dict[str, str] = {}  # official tag -> its stand-in label, for the present stand-ins
+        self.notes: list[str] = []  # what a run's results must say about its images (stand-ins, unverified)
 
     # -- public -------------------------------------------------------------
     def sdk(self, language: str) -> str:
@@ -61,16 +68,23 @@ class Images:
         if language not in self.table:
             raise ImageError(f"no {self.profile} image for {language} in {IMAGES_DIR / 'images.toml'}")
         ref = self.table[language]
-        return self._once(ref, lambda: self._resolve(ref))
+        image = self._once(ref, lambda: self._resolve(ref))
+        self._once(f"note {language}", lambda: self._standin_note(language, ref))
+        return image
+
+    def standin_of(self, language: str) -> str:
+        """The stand-in label of the language's image ("" for a real image or another profile)."""
+        return self.standins.get(self.table.get(language, ""), "")
 
     def stub(self) -> str:
         """The stub server's image, built on this profile's Python image."""
         ref = self.table["stub"]
         base = self._once(ref, lambda: self._resolve(ref))
+        self._once("note stub", lambda: self._standin_note("stub", ref))
 
         def build() -> str:
             tag = f"scoring-kit/stub:{_digest(ROOT / 'server_stub', base)}"
-            self._build(ROOT / "server_stub", ROOT / "server_stub" / "Dockerfile", tag, {"BASE": base})
+            self.build(ROOT / "server_stub", ROOT / "server_stub" / "Dockerfile", tag, {"BASE": base})
             return tag
 
         return self._once("stub", build)
@@ -93,7 +107,7 @@ class Images:
             tag = f"scoring-kit/debian-{Path(ref).stem}:{suite}{self._ca_suffix()}"
             with tempfile.TemporaryDirectory() as ctx:
                 self._ca_context(Path(ctx))
-                self._build(Path(ctx), IMAGES_DIR / ref, tag, {"BASE": base})
+                self.build(Path(ctx), IMAGES_DIR / ref, tag, {"BASE": base})
             return tag
         image = self._pull(ref)
         if not self.ca_bundle:
@@ -102,15 +116,15 @@ class Images:
         tag = f"scoring-kit/ca-{name}:{hashlib.sha256(ref.encode()).hexdigest()[:8]}{self._ca_suffix()}"
         with tempfile.TemporaryDirectory() as ctx:
             self._ca_context(Path(ctx))
-            self._build(Path(ctx), IMAGES_DIR / "official" / "ca.Dockerfile", tag, {"BASE": image})
+            self.build(Path(ctx), IMAGES_DIR / "official" / "ca.Dockerfile", tag, {"BASE": image})
         return tag
 
     def _pull(self, ref: str) -> str:
-        try:
-            self.client.images.get(ref)
+        label = standin_label(self.client, ref)
+        if label:
+            self.standins[ref] = label
+        if label is not None:
             return ref
-        except docker.errors.ImageNotFound:
-            pass
         self.log(f"pulling {ref}")
         try:
             self.client.images.pull(ref)
@@ -118,9 +132,23 @@ class Images:
             reason = str(exc.explanation or exc).splitlines()[0][:200]
             raise ImageError(
                 f"cannot pull {ref} ({reason}); where no container registry is reachable, "
-                "use --images debian to build equivalent images from Debian packages"
+                "use --images debian to build equivalent images from Debian packages (or, for go, java and "
+                "python, stand-ins under the official tags: python -m harness images standins)"
             ) from None
         return ref
+
+    def _standin_note(self, who: str, ref: str) -> str:
+        """One line, once, for an official tag that is a stand-in; with the first, the unverified languages."""
+        if ref not in self.standins:
+            return ""
+        self._once("note unverified", lambda: self._note(UNVERIFIED + (", ".join(unverified(self.client)) or "none")))
+        self._note(f"{who}: {self.standins[ref]}, not the official image")  # the label says what and from what
+        return ""
+
+    def _note(self, line: str) -> str:
+        self.notes.append(line)
+        self.log(line)
+        return line
 
     def _debian_base(self) -> str:
         wanted = self.table["base"]
@@ -158,7 +186,7 @@ class Images:
         if self.ca_bundle:
             shutil.copy(self.ca_bundle, ctx / "extra-ca" / "extra.crt")
 
-    def _build(self, context: Path, dockerfile: Path, tag: str, buildargs: dict[str, str]) -> None:
+    def build(self, context: Path, dockerfile: Path, tag: str, buildargs: dict[str, str]) -> None:
         # Always through the builder: its layer cache makes an unchanged image a
         # sub-second no-op, and a changed Dockerfile, script or base is never missed.
         try:
@@ -188,6 +216,30 @@ class Images:
             raise ImageError(f"building {tag} failed: {exc.explanation or exc}") from None
         if image.id != before:
             self.log(f"{'built' if before is None else 'rebuilt'} {tag} in {time.monotonic() - start:.0f} s")
+
+
+def load_standins() -> dict[str, dict]:
+    """images/standins/standins.toml: per language with a stand-in, its Dockerfile and the official layout."""
+    return tomllib.loads((STANDINS_DIR / "standins.toml").read_text(encoding="utf-8"))
+
+
+def standin_label(client: docker.DockerClient, ref: str) -> str | None:
+    """A present image's stand-in label: "" for a present image without it (a real one); None when absent."""
+    try:
+        return (client.images.get(ref).labels or {}).get(STANDIN, "")
+    except docker.errors.ImageNotFound:
+        return None
+
+
+def unverified(client: docker.DockerClient) -> list[str]:
+    """The official images with no stand-in and not present here, e.g. 'csharp (mcr.microsoft.com/dotnet/sdk:10.0)'."""
+    table = tomllib.loads((IMAGES_DIR / "images.toml").read_text(encoding="utf-8"))["official"]
+    have = load_standins()
+    return [
+        f"{lang} ({ref})"
+        for lang, ref in table.items()
+        if lang not in have and lang != "stub" and standin_label(client, ref) is None
+    ]
 
 
 def _digest(folder: Path, *extra: str) -> str:

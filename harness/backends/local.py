@@ -43,6 +43,7 @@ def client_env(language: Language, extra: dict[str, str]) -> dict[str, str]:
 
 class LocalBackend:
     name = "local"
+    notes: list[str] = []  # (nothing to say: this machine's own toolchains)
     payloads = str(HERE / "payloads")  # files a scenario hands to clients ({payloads})
     python = sys.executable
 

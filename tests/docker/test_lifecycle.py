@@ -5,12 +5,10 @@ import re
 import signal
 import subprocess
 import time
-from pathlib import Path
 
-import docker.errors
 import pytest
 
-from harness.backends.docker import KEEP, MANAGED, PID, host_ca_bundle
+from harness.backends.docker import KEEP, MANAGED, PID
 from harness.backends.docker_images import ImageError, Images
 from harness.backends.reaper import ROLE
 from tests.conftest import ROOT
@@ -164,40 +162,3 @@ def test_a_broken_client_is_caught_in_a_container_too(docker_client, tmp_path):
     assert run.returncode == 1, run.stdout + run.stderr
     assert "docker/" in run.stdout and "✘ Python × retry" in run.stdout
     assert "✘ Python × json-key" not in run.stdout  # it is right about everything else
-
-
-def test_the_official_profile_code_path_with_debian_stand_ins(docker_client, tmp_path):
-    """No registry here: put the debian images under the official tags, then run --images official.
-
-    This exercises what the official profile does besides pulling: finding a present image, the CA
-    layer (official/ca.Dockerfile) on top of it, the stub on the official Python image, and the
-    [docker] toolchains.  C# is left out: its official toolchain is the .NET SDK, which has no
-    Debian stand-in.  Tags this test adds are removed again; images really present are used as they are.
-    """
-    import tomllib
-
-    from harness.backends.docker_images import IMAGES_DIR
-
-    official = tomllib.loads((IMAGES_DIR / "images.toml").read_text())["official"]
-    bundle = os.environ.get("HARNESS_CA_BUNDLE")
-    debian = Images(
-        docker_client, "debian", Path(bundle) if bundle else host_ca_bundle(), {MANAGED: "true"}, lambda m: None
-    )
-    added = []
-    try:
-        for language in ("go", "java", "python"):
-            ref = official[language]
-            try:
-                docker_client.images.get(ref)
-            except docker.errors.ImageNotFound:
-                docker_client.images.get(debian.sdk(language)).tag(ref)
-                added.append(ref)
-        run = run_harness(
-            "run", "--backend", "docker", "--images", "official", "-l", "go,java,python",
-            "-s", "json-key,retry", "--results", str(tmp_path / "r"),
-        )  # fmt: skip
-        assert run.returncode == 0, run.stdout + run.stderr
-        assert run.stdout.count("docker/official") >= 3
-    finally:
-        for ref in added:
-            docker_client.images.remove(ref, noprune=True)
