@@ -5,6 +5,8 @@ import re
 from harness import catalog
 from harness.scenario import StdoutMode
 
+# Answers that echo the request, which each language writes its own way: compared with their own answers only.
+ECHOES_REQUEST = {"modelarts-json": "ModelArts answers with the client's req_data (3 or 3.0, its key order)"}
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}")
 
 
@@ -60,7 +62,7 @@ def test_every_language_prints_the_same_bytes_for_the_same_answer(harness_run):
     run = harness_run()
     printed: dict[str, dict[str, str]] = {}
     for name, scenario in catalog.load_scenarios().items():
-        if scenario.expect.stdout != StdoutMode.RESPONSE_JSON:
+        if scenario.expect.stdout != StdoutMode.RESPONSE_JSON or name in ECHOES_REQUEST:
             continue
         for lang in run.results["languages"]:
             cell = next(c for c in lang["cells"] if c["scenario"] == name and c["server"] == "stub")
