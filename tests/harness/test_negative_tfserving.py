@@ -41,7 +41,7 @@ def test_printing_only_the_predictions_instead_of_the_answer_fails_stdout(harnes
     run = harness("-l", "python", "-s", "tfserving-predict", "--client", broken("tfserving-predictions-only"))
     bad = run.failed_checks("python", "tfserving-predict")
     assert set(bad) == {"stdout"}
-    assert "differs from the answer compacted at character 1" in bad["stdout"]["detail"]
+    assert "differs from the answer compacted at character 0" in bad["stdout"]["detail"]
 
 
 @pytest.mark.parametrize(("scenario", "status"), [("tfserving-unknown-model", "404"), ("tfserving-bad-request", "400")])
