@@ -14,8 +14,9 @@ def test_no_key_or_token_appears_in_any_output(harness, tmp_path):
     env = {**os.environ, "HARNESS_BACKEND": "local", "TMPDIR": str(tmpdir)}
     run = harness("-l", "python", "--client", broken("leaks-secrets"), env=env)
     sent = set((tmpdir / "scoring-kit-leaked-keys").read_text().split())
-    # The bad-credentials scenario's deliberately wrong key is not a secret.
-    secrets = {s for s in sent if not s.startswith("not-the-key-")}
+    # The bad-credentials scenario's deliberately wrong key is not a secret, nor what malformed-key's key carries
+    # after its line break ("X-Injected: 1"): the key before it is (the harness's keys and tokens are long).
+    secrets = {s for s in sent if not s.startswith("not-the-key-") and len(s) >= 16}
     assert len(secrets) >= 2, sent  # the key of json-key and the token of json-token at least
     outputs = {"stdout": run.out.encode(), "stderr": run.err.encode()}
     results = tmp_path / "results"
