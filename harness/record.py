@@ -51,7 +51,8 @@ class Recorder:
 
     def _clean(self, text: str, plan: CellPlan) -> str:
         key = plan.variables.get("primary_key", "")
-        text = text.replace(plan.service, "{service}").replace(self.host, HOST) if self.host else text
+        text = text.replace(plan.service, "{service}")
+        text = text.replace(self.host, HOST) if self.host else text
         return text.replace(key, "{primary_key}") if key else text
 
     def record(self, plan: CellPlan, entries: list[dict], exit_code: int | None) -> Path:
