@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import fnmatch
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +30,9 @@ class Support:
     estimated: bool = False
 
 
+@functools.cache
 def comparison() -> dict:
+    """comparison.toml, read once (a licence and the features are asked for per row)."""
     return load_toml(COMPARISON)
 
 

@@ -231,9 +231,14 @@ def standin_label(client: docker.DockerClient, ref: str) -> str | None:
         return None
 
 
+def official_refs() -> dict[str, str]:
+    """images.toml [official]: language (and "stub") -> the official image's reference."""
+    return tomllib.loads((IMAGES_DIR / "images.toml").read_text(encoding="utf-8"))["official"]
+
+
 def unverified(client: docker.DockerClient) -> list[str]:
     """The official images with no stand-in and not present here, e.g. 'csharp (mcr.microsoft.com/dotnet/sdk:10.0)'."""
-    table = tomllib.loads((IMAGES_DIR / "images.toml").read_text(encoding="utf-8"))["official"]
+    table = official_refs()
     have = load_standins()
     return [
         f"{lang} ({ref})"

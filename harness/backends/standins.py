@@ -10,7 +10,6 @@ overwritten.  ``--images official`` runs use stand-ins like real images and say 
 from __future__ import annotations
 
 import argparse
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,11 +17,15 @@ import docker
 from rich.console import Console
 
 from .docker import MANAGED, connect
-from .docker_images import IMAGES_DIR, STANDINS_DIR, ImageError, Images, load_standins, standin_label, unverified
-
-
-def official_refs() -> dict[str, str]:
-    return tomllib.loads((IMAGES_DIR / "images.toml").read_text(encoding="utf-8"))["official"]
+from .docker_images import (
+    STANDINS_DIR,
+    ImageError,
+    Images,
+    load_standins,
+    official_refs,
+    standin_label,
+    unverified,
+)
 
 
 def layout_problems(client: docker.DockerClient, image: str, layout: dict) -> list[str]:
