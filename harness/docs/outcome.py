@@ -11,9 +11,14 @@ from ..results import Check, Status
 
 @dataclass
 class Finding:
+    """Something a reviewer should see at a page line, whatever the verdict: a compiler warning,
+    a linter's message, a security problem, a shown output that differs from what the sample printed."""
+
     line: int | None  # page line
-    tool: str
+    tool: str  # who found it: "compiler", "ruff check", "go vet", "security", "shown output"
     message: str
+    rule: str = ""  # a stable id for SARIF and annotations: "F821", "tls-verify-off", "output-differs"
+    level: str = "warning"  # error | warning | note (SARIF's levels)
 
 
 @dataclass
