@@ -298,9 +298,25 @@ def check_run(expect: Expect, run: RunResult, entries: list[dict], run_timeout: 
     checks = check_exit(expect, run, run_timeout)
     if expect.min_retry_gap is not None and len(entries) > 1:
         checks.append(check_retry_gaps(entries, expect.min_retry_gap))
+    if expect.gave_up_within is not None:
+        checks.append(check_gave_up(entries, expect.gave_up_within))
     answer = last_answer(entries)
     checks += check_answer_headers(expect, answer)
     return checks + check_stdout(expect, run, answer) + check_stderr(expect, run, answer)
+
+
+def check_gave_up(entries: list[dict], within: float) -> Check:
+    """Every request the service held back was closed by the client, each within ``within`` s of its arrival:
+    the client's own timeout, judged by the stub's clock from the request's arrival, not by the run's wall time."""
+    waits = []
+    for n, e in enumerate(entries, 1):
+        after = e.get("abandonedAfter")
+        status = (e.get("response") or {}).get("status")
+        waits.append(f"#{n} closed after {after:.1f} s" if after is not None else f"#{n} answered {status}")
+    late = [e for e in entries if e.get("abandonedAfter") is None or e["abandonedAfter"] > within]
+    ok = bool(entries) and not late
+    why = "" if ok else "no request received" if not entries else "the client waited for the slow service"
+    return Check("gave up", ok, f"each request closed by the client within {within:g} s", ", ".join(waits), why)
 
 
 def check_retry_gaps(entries: list[dict], min_gap: float) -> Check:

@@ -117,6 +117,9 @@ class Expect:
     stdout_exact: bool = True
     stderr: StderrRules = field(default_factory=StderrRules)
     max_seconds: float | None = None
+    # Each request the service delayed (a fault's delay): the client closed it within this many seconds of its
+    # arrival, as the stub measured (the client's start-up and the machine's load are not in it).
+    gave_up_within: float | None = None
     min_retry_gap: float | None = None
     tls_connections: int | None = None  # TLS connections the client opened to the cell's own listener
     answer_headers: dict[str, str] = field(default_factory=dict)  # headers of the answer the client got
@@ -144,7 +147,7 @@ class Scenario:
 
 EXPECT_KEYS = {"requests", "allow_retries", "exit_code", "stdout", "stderr", "max_seconds", "min_retry_gap"}
 EXPECT_KEYS |= {"tls_connections", "stdout_at"}
-EXPECT_KEYS |= {"answer_headers"}
+EXPECT_KEYS |= {"answer_headers", "gave_up_within"}
 JSON_PATH = re.compile(r"\$(\.[A-Za-z_][\w-]*|\[\d+\])+")
 TLS_LISTENERS = ("unknown-ca",)
 STUB_KEYS = {"auth", "faults", "input", "jobs", "tls_listener", "deployments", "traffic", "token_lifetime"}
@@ -263,6 +266,7 @@ def parse_expect(doc: dict, where: str = "scenario") -> Expect:
             pattern=_regex(stderr["pattern"], f"{where}: expect.stderr.pattern") if "pattern" in stderr else None,
         ),
         max_seconds=number("max_seconds"),
+        gave_up_within=number("gave_up_within"),
         min_retry_gap=number("min_retry_gap"),
         tls_connections=_count(doc.get("tls_connections"), f"{where}: expect.tls_connections"),
         answer_headers=strings(doc.get("answer_headers", {})),

@@ -18,6 +18,7 @@ import json
 import logging
 import socket
 import struct
+import time
 import uuid
 from typing import Any
 
@@ -137,12 +138,17 @@ class _Pipeline:
             note=note,
         )
         request[ENTRY] = entry
+        arrived = time.monotonic()
         svc = self.stub.services.get(entry["service"])
         fault = svc.faults.take(request.method, request.path) if svc and not refused else None
         if fault and not fault.after:
             entry["fault"] = True  # answered (or delayed) in front: a real server behind is not asked for it
-        if fault and fault.delay:
-            await asyncio.sleep(fault.delay)
+        if fault and fault.delay and await _client_left(request, fault.delay):
+            # The client gave up on its own: how long it waited, as this stub saw it (the client's start-up
+            # and the machine's load are not in it), is what the `gave_up_within` check judges.
+            entry["abandonedAfter"] = round(time.monotonic() - arrived, 3)
+            Journal.answer(entry, None, abandoned=True)
+            raise asyncio.CancelledError  # nobody left to answer
         if fault and fault.drop:
             if fault.after:  # the service acts on the request (creates the job...), then the connection drops
                 acted = await self._answer(request, handler)
@@ -162,6 +168,18 @@ class _Pipeline:
         body_out = response.body if isinstance(response.body, bytes) else b""
         Journal.answer(entry, response.status, dict(response.headers), body_out)
         return response
+
+
+async def _client_left(request: web.Request, seconds: float, poll: float = 0.05) -> bool:
+    """Wait ``seconds`` (a fault's delay), or less if the client closes the connection: True if it did."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    while (left := end - loop.time()) > 0:
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            return True
+        await asyncio.sleep(min(poll, left))
+    return False
 
 
 def _fault_response(fault: Fault) -> web.Response:

@@ -80,11 +80,14 @@ class Journal:
         headers: dict[str, str] | None = None,
         body: bytes | None = None,
         dropped: bool = False,
+        abandoned: bool = False,
     ) -> None:
         response: dict = {"status": status, "headers": headers or {}}
         response.update(encode_body(body or b""))
         if dropped:
-            response["dropped"] = True
+            response["dropped"] = True  # the stub reset the connection (a fault)
+        if abandoned:
+            response["abandoned"] = True  # the client closed the connection before any answer
         entry["response"] = response
 
     def entries(self, service: str | None = None, since: int = 0) -> list[dict]:

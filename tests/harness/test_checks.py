@@ -237,6 +237,32 @@ def test_duration_limit():
     assert failing(check_run({"max_seconds": 12}, run(1, seconds=15.2), [], 60))["duration"].received == "15.2 s"
 
 
+def held(after: float | None) -> dict:
+    """A request the service held back: closed by the client ``after`` s, or (None) answered once the delay ended."""
+    if after is None:
+        return entry()
+    closed = {"status": None, "headers": {}, "body": "", "abandoned": True}
+    return {**entry(), "abandonedAfter": after, "response": closed}
+
+
+@pytest.mark.parametrize(
+    "entries, ok, received",
+    [
+        ([held(5.1)], True, "#1 closed after 5.1 s"),
+        ([held(5.0), held(4.9)], True, "#1 closed after 5.0 s, #2 closed after 4.9 s"),  # a retry gave up too
+        ([held(None)], False, "#1 answered 200"),  # waited for the slow service
+        ([held(5.0), held(None)], False, "#1 closed after 5.0 s, #2 answered 200"),
+        ([held(25.0)], False, "#1 closed after 25.0 s"),  # its timeout is longer than the scenario's bound
+        ([], False, ""),
+    ],
+)
+def test_gave_up_is_judged_from_the_stubs_clock_not_the_run(entries, ok, received):
+    expect = {"gave_up_within": 20, "allow_retries": True}
+    got = {c.name: c for c in check_run(expect, run(1, seconds=40.0), entries, 60)}["gave up"]
+    assert (got.ok, got.received) == (ok, received)
+    assert not any(c.name == "duration" for c in check_run(expect, run(1, seconds=40.0), entries, 60))
+
+
 # -- polling, patterns, dialect error forms --------------------------------------------------
 POLL = {"method": "GET", "path": "/jobs/j"}
 

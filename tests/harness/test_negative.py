@@ -1,6 +1,7 @@
 """Deliberately broken clients: each fault is caught by the right check, with a diff."""
 
 import os
+import re
 import shutil
 
 import pytest
@@ -50,6 +51,15 @@ def test_hung_client_is_killed_at_the_timeout(harness):
     bad = run.failed_checks("python", "json-no-auth")
     assert "killed after" in bad["finished"]["received"]
     assert run.cell("python", "json-no-auth")["run"]["killed"] is True
+
+
+def test_a_client_that_waits_past_its_timeout_fails_gave_up(harness):
+    """It does give up, after 30 s instead of its 5: the stub's clock says so, whatever the machine's load."""
+    run = harness("-l", "python", "-s", "timeout", "--client", broken("waits-too-long"))
+    bad = run.failed_checks("python", "timeout")
+    assert set(bad) == {"gave up"}
+    assert bad["gave up"]["expected"] == "each request closed by the client within 20 s"
+    assert re.fullmatch(r"#1 closed after 3\d\.\d s", bad["gave up"]["received"])
 
 
 def test_client_that_hides_errors_fails_server_error(harness):

@@ -65,6 +65,27 @@ def test_delay_past_the_client_timeout(stub):
         stub.http.post(stub.url + "/api/v1/service/f/score", json={"data": []}, timeout=0.5)
 
 
+def test_a_client_that_gives_up_is_journaled_with_how_long_it_waited(stub):
+    add_fault(stub, "f", delay=30, times=1)
+    start = time.monotonic()
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        stub.http.post(stub.url + "/api/v1/service/f/score", json={"data": []}, timeout=0.6)
+    deadline = time.monotonic() + 5  # the stub notices the closed connection at its next look (every 50 ms)
+    while "abandonedAfter" not in stub.journal("f")[0] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    entry = stub.journal("f")[0]
+    assert 0.5 <= entry["abandonedAfter"] <= time.monotonic() - start
+    assert entry["response"]["abandoned"] is True and entry["response"]["status"] is None
+    assert stub.score(service="f").status_code == 200  # the delay held only the request it was for
+
+
+def test_a_client_that_waits_out_the_delay_is_answered(stub):
+    add_fault(stub, "f", delay=0.3, times=1)
+    assert stub.score(service="f").status_code == 200
+    entry = stub.journal("f")[0]
+    assert "abandonedAfter" not in entry and entry["response"]["status"] == 200
+
+
 def test_dropped_connection(stub):
     add_fault(stub, "f", drop=True, times=1)
     with pytest.raises(requests.exceptions.ConnectionError):
