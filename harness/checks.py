@@ -312,7 +312,10 @@ def check_gave_up(entries: list[dict], within: float) -> Check:
     for n, e in enumerate(entries, 1):
         after = e.get("abandonedAfter")
         status = (e.get("response") or {}).get("status")
-        waits.append(f"#{n} closed after {after:.1f} s" if after is not None else f"#{n} answered {status}")
+        if after is not None:
+            waits.append(f"#{n} closed after {after:.1f} s")
+        else:
+            waits.append(f"#{n} answered {status}" if e.get("response") else f"#{n} still open after the client exited")
     late = [e for e in entries if e.get("abandonedAfter") is None or e["abandonedAfter"] > within]
     ok = bool(entries) and not late
     why = "" if ok else "no request received" if not entries else "the client waited for the slow service"

@@ -108,10 +108,22 @@ def set_up(
     return plan
 
 
+SETTLE_SECONDS = 5.0  # how long a finished client's requests may still be open at the stub
+
+
 def finish(plan: CellPlan, stub: StubControl) -> tuple[list[dict], dict | None]:
-    """After the run: the service's faults cleared; its journal, and what its own TLS listener saw (closed)."""
+    """After the run: the service's faults cleared; its journal, and what its own TLS listener saw (closed).
+
+    The client has exited, so its connections are closed; a request the stub still holds (a fault's delay)
+    gets its ending (closed by the client, and when) at the stub's next look, later on a loaded machine:
+    the journal is read again until every request has one, for at most SETTLE_SECONDS."""
     stub.clear_faults(plan.service)
-    return stub.journal(plan.service), stub.close_tls(plan.tls_port) if plan.tls_port is not None else None
+    entries = stub.journal(plan.service)
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while any(e.get("response") is None for e in entries) and time.monotonic() < deadline:
+        time.sleep(0.1)
+        entries = stub.journal(plan.service)
+    return entries, stub.close_tls(plan.tls_port) if plan.tls_port is not None else None
 
 
 @dataclass

@@ -253,6 +253,7 @@ def held(after: float | None) -> dict:
         ([held(None)], False, "#1 answered 200"),  # waited for the slow service
         ([held(5.0), held(None)], False, "#1 closed after 5.0 s, #2 answered 200"),
         ([held(25.0)], False, "#1 closed after 25.0 s"),  # its timeout is longer than the scenario's bound
+        ([{**entry(), "response": None}], False, "#1 still open after the client exited"),
         ([], False, ""),
     ],
 )
