@@ -125,7 +125,7 @@ def test_without_the_stand_in_an_unknown_model_is_refused_as_before(stub, path, 
     [
         (SVC + "/v1/models/diabetes:predict", {"instances": PAGE_ROWS}, predictions),
         (AML, {"data": PAGE_ROWS}, itself),
-        (MLFLOW, {"dataframe_split": {"data": PAGE_ROWS}}, predictions),
+        (MLFLOW, {"dataframe_split": {"columns": MODEL["feature_names"], "data": PAGE_ROWS}}, predictions),
     ],
 )
 def test_the_stubs_own_models_are_still_judged_exactly(own, path, body, answer):
