@@ -71,6 +71,12 @@ class StubControl:
             self.set_jobs(plan.service, plan.stub.jobs)
         if plan.stub.deployments:
             self.set_deployments(plan.service, plan.stub.deployments, plan.stub.traffic)
+        if plan.stub.stand_in:
+            self.set_stand_in(plan.service, True)
+
+    def set_stand_in(self, service: str, enabled: bool) -> None:
+        """Whether the service serves the models it does not know with the stub's stand-in."""
+        self._call("PUT", f"/services/{service}/stand-in", json={"enabled": enabled})
 
     def set_deployments(self, service: str, deployments: dict[str, float], traffic: dict[str, int]) -> None:
         """Make the service an online endpoint: its deployments (name -> scale) and traffic split."""

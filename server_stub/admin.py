@@ -26,6 +26,7 @@ def register(stub: Stub, router: web.UrlDispatcher) -> None:
     router.add_delete(svc, a.reset)
     router.add_put(svc + "/auth", a.set_auth)
     router.add_put(svc + "/input", a.set_input)
+    router.add_put(svc + "/stand-in", a.set_stand_in)
     router.add_put(svc + "/upstream", a.set_upstream)
     router.add_post(svc + "/keys/regenerate", a.regenerate_key)
     router.add_post(svc + "/token", a.token)
@@ -105,6 +106,15 @@ class Admin:
         if set(doc) != {"mode"} or doc["mode"] not in INPUT_MODES:
             raise StubError(400, f'send {{"mode": ...}} with one of {", ".join(INPUT_MODES)}')
         self.stub.service(name).input = doc["mode"]
+        return web.json_response(self.stub.describe(name))
+
+    async def set_stand_in(self, request: web.Request) -> web.Response:
+        """``{"enabled": true}``: the service's unknown models are served by the stand-in (dialects/standin.py)."""
+        name = request.match_info["service"]
+        doc = await admin_json(request)
+        if set(doc) != {"enabled"} or not isinstance(doc["enabled"], bool):
+            raise StubError(400, 'send {"enabled": true} or {"enabled": false}')
+        self.stub.service(name).stand_in = doc["enabled"]
         return web.json_response(self.stub.describe(name))
 
     async def set_upstream(self, request: web.Request) -> web.Response:

@@ -68,6 +68,7 @@ class Service:
     auth: ServiceAuth
     faults: FaultQueue = field(default_factory=FaultQueue)
     input: str = "json"  # one of INPUT_MODES
+    stand_in: bool = False  # models the stub does not know are served by the stand-in (dialects/standin.py)
     upstream: str | None = None  # gateway: this service's scoring requests go to this real server (forward.py)
     upstream_authorization: str | None = None  # sent upstream as Authorization (a live service's own key)
     upstream_ssl: ssl.SSLContext | None = None  # verifies the upstream: system CAs plus the service's extra ones
@@ -110,6 +111,10 @@ class Stub:
         svc = self.services.get(name)
         return svc.auth if svc else self.default_auth
 
+    def stand_in(self, name: str) -> bool:
+        svc = self.services.get(name)
+        return bool(svc and svc.stand_in)
+
     def upstream_of(self, name: str) -> str | None:
         """The real server behind a service: its own (admin API), else the stub's ``--upstream``, else none."""
         svc = self.services.get(name)
@@ -123,6 +128,7 @@ class Stub:
             "scoringPath": f"{base}/score",
             "auth": self.auth_of(name).describe(),
             "input": svc.input if svc else "json",
+            "standIn": self.stand_in(name),
             "faults": svc.faults.list() if svc else [],
             "upstream": self.upstream_of(name),
         }

@@ -37,7 +37,7 @@ from ..results import Check, Status
 from ..runner import finish, set_up
 from ..scenario import Body, BodyKind
 from ..stubctl import StubControl, StubUnavailable
-from . import numbers, placeholders, printed
+from . import numbers, placeholders, printed, standin
 from .classify import Plan, classify
 from .data import CONTRACT, Data, DocLanguage
 from .extract import read_page
@@ -284,6 +284,8 @@ class Sample:
         sc = self.scenario
         # The sample's service on the stub (auth, input, faults, jobs) and the values the scenario names.
         plan = set_up(sc, self.service, self.backend, self.stub, self.base_url, redactor)
+        plan, notes = standin.serve(plan, self.plan.found or [], self.stub)  # a page's own model: the stand-in
+        outcome.notes += notes
         code = self.fill_in(plan.env, outcome, redactor)
         project = scaffold(self.lang, code, self.project_dir, self.data.packages.get(self.lang.name, {}))
         outcome.project, outcome.packages = str(self.project_dir), project.packages
@@ -297,6 +299,7 @@ class Sample:
         say("running")
         run = self.backend.run(built, plan.env, min(sc.run_timeout, run_timeout or sc.run_timeout))
         entries, _ = finish(plan, self.stub)
+        outcome.notes += [n for n in (standin.note(entries),) if n]
         outcome.ran, outcome.run = True, run
         with self.log_path.open("a", encoding="utf-8") as log:
             log.write(f"\n=== run: exit {run.exit_code}, {run.seconds:.2f} s\n")

@@ -23,6 +23,7 @@ from ..errors import InputError, StubError
 from ..forward import Gateway
 from ..inputs import content_type_problem, parse_json, read_body
 from ..state import DEFAULT_SERVICE, SERVICE_NAME, Stub
+from . import standin
 from .aml_headers import with_headers
 from .aml_online import DEPLOYMENT, OnlineEndpoints
 
@@ -107,11 +108,15 @@ class AzureML:
             return await self._score_multipart(request)
         model = self.stub.model
         try:
-            rows = model.rows_from(await _document(request))
-        except InputError as exc:
+            doc = await _document(request)
+            start = time.perf_counter()
+            if self.stub.stand_in(name) and isinstance(doc, dict) and "input_data" in doc and "data" not in doc:
+                predictions = [standin.row_value(row) for row in standin.input_data_rows(doc)]  # an MLflow model's
+                standin.served(request, standin.NAME)
+            else:
+                predictions = model.predict(model.rows_from(doc))
+        except (InputError, ValueError) as exc:
             raise StubError(400, str(exc)) from None
-        start = time.perf_counter()
-        predictions = model.predict(rows)
         deployment = request.get(DEPLOYMENT)  # an online endpoint's deployment, standing in for its own model
         if deployment is not None and deployment.scale != 1.0:
             predictions = [p * deployment.scale for p in predictions]

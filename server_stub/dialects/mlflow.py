@@ -38,6 +38,7 @@ from ..forward import Gateway
 from ..inputs import parse_json, read_body
 from ..model import Classifier, LinearModel, finite
 from ..state import DEFAULT_SERVICE, SERVICE_NAME, Stub
+from . import standin
 
 SVC = "/svc/{service:" + SERVICE_NAME + "}"
 DATABRICKS = "/serving-endpoints/{service:" + SERVICE_NAME + "}"
@@ -208,6 +209,11 @@ def frame_of_csv(body: bytes) -> Frame:
     return rows[0], rows[1:]
 
 
+def _widths(frame: Frame) -> tuple[list, int]:
+    """A table's column names and its widest row."""
+    return frame[0], max((len(row) for row in frame[1]), default=0)
+
+
 def _pytype(value: Any) -> str:
     return f"<class '{type(value).__name__}'>"
 
@@ -279,8 +285,10 @@ class MLflow:
             raise StubError(401, message, body={"error_code": 401, "message": message}) from None
 
     async def score(self, request: web.Request) -> web.Response:
-        self.authorize(request, request.match_info.get("service", DEFAULT_SERVICE))
-        model = self._model(request.match_info.get("model", "diabetes"))
+        service = request.match_info.get("service", DEFAULT_SERVICE)
+        self.authorize(request, service)
+        named, stand_in = request.match_info.get("model"), self.stub.stand_in(service)
+        model = None if stand_in and named and named not in self.models else self._model(named or "diabetes")
         media, refused = media_problem(request.headers.get("Content-Type"))
         if refused:
             return refused
@@ -293,12 +301,21 @@ class MLflow:
             except InputError as exc:
                 raise invalid(f"Ensure that input is a valid JSON formatted string. Error: '{exc}'") from None
             frame = frame_of(doc)
+        if model is None or (stand_in and not named and standin.foreign_frame(*_widths(frame), model.feature_names)):
+            return self._stand_in(request, frame, named or standin.NAME)
         rows = features(frame, model.feature_names)
         if isinstance(model, Classifier):
             predictions: list = [model.predict(x) for x in rows]
         else:  # scikit-learn gets a DataFrame, column-major: numpy sums its rows in dgemv_n's order
             predictions = [y + model.intercept for y in gemv_n(rows, list(model.coefficients))]
         return web.json_response({"predictions": predictions})
+
+    def _stand_in(self, request: web.Request, frame: Frame, name: str) -> web.Response:
+        """Any table with rows: one prediction per row (standin.py)."""
+        if not frame[1]:
+            raise invalid("the data has no rows; send at least one")
+        standin.served(request, name)
+        return web.json_response({"predictions": [standin.row_value(row) for row in frame[1]]})
 
     def _model(self, name: str) -> LinearModel | Classifier:
         if name not in self.models:

@@ -22,6 +22,7 @@ from ..forward import Gateway
 from ..inputs import parse_json, read_body
 from ..model import Classifier
 from ..state import DEFAULT_SERVICE, SERVICE_NAME, Stub
+from . import standin
 from .oip_tensors import OipError, Served, parse_request, served_models
 
 PREFIX = "/svc/{service:" + SERVICE_NAME + "}"
@@ -89,24 +90,44 @@ class OpenInference:
         return web.json_response(SERVER)
 
     async def model_metadata(self, request: web.Request) -> web.Response:
+        self.authorize(request, request.match_info.get("service", DEFAULT_SERVICE))
+        stand_in = self._stands_in(request)
+        if stand_in:  # any input it takes, so none is declared
+            return web.json_response({"name": stand_in, "versions": [VERSION], "platform": standin.NAME,
+                                      "inputs": [], "outputs": [], "parameters": {}})  # fmt: skip
         return web.json_response(self._model(request).metadata(VERSION))
 
     async def model_ready(self, request: web.Request) -> web.Response:
-        self._model(request)
+        self.authorize(request, request.match_info.get("service", DEFAULT_SERVICE))
+        if not self._stands_in(request):
+            self._model(request)
         return web.Response(status=200)
+
+    def _stands_in(self, request: web.Request) -> str | None:
+        """The model name the stand-in serves for this request, if it does (a name the stub does not know)."""
+        name = request.match_info["model"]
+        service = request.match_info.get("service", DEFAULT_SERVICE)
+        return name if name not in self.models and self.stub.stand_in(service) else None
 
     async def infer(self, request: web.Request) -> web.Response:
         self.authorize(request, request.match_info.get("service", DEFAULT_SERVICE))
+        stand_in = self._stands_in(request)
         try:
-            inference = parse_request(await _document(request))  # the form first (422), as the real server
-            model = self._model(request)
-            outputs = model.infer(inference)
+            doc = await _document(request)
+            if stand_in:
+                outputs, name = standin.oip_outputs(doc), stand_in
+                inference_id = doc.get("id")  # a dict with a string id or none: its form was checked
+                standin.served(request, stand_in)
+            else:
+                inference = parse_request(doc)  # the form first (422), as the real server
+                model = self._model(request)
+                inference_id, name, outputs = inference.id, model.name, model.infer(inference)
         except OipError as exc:
             raise oip_error(exc.status, exc.message) from None
         answer = {
-            "model_name": model.name,
-            "model_version": VERSION,
-            "id": inference.id if inference.id is not None else str(uuid.uuid4()),
+            "model_name": name,
+            "model_version": request.match_info.get("version") or VERSION,
+            "id": inference_id if inference_id is not None else str(uuid.uuid4()),
             "parameters": {},
             "outputs": outputs,
         }

@@ -73,8 +73,8 @@ def _tensor(doc: Any, where: str) -> None:
         raise bad(f"{where}: the binary data extension is not supported; send the tensor in JSON as its data")
 
 
-def parse_request(doc: Any) -> Request:
-    """The inference request, its form checked (422) and its one input taken (400)."""
+def check_form(doc: Any) -> dict:
+    """The inference request's form, as MLServer's pydantic schema checks it (422); the document."""
     if not isinstance(doc, dict):
         raise schema(f"the body must be a JSON object such as {EXAMPLE}")
     if "inputs" not in doc:
@@ -89,6 +89,13 @@ def parse_request(doc: Any) -> Request:
     named = isinstance(outputs, list) and all(isinstance(o, dict) and isinstance(o.get("name"), str) for o in outputs)
     if not named:
         raise schema('"outputs" must be an array of objects {"name": "..."}')
+    return doc
+
+
+def parse_request(doc: Any) -> Request:
+    """The inference request, its form checked (422) and its one input taken (400)."""
+    doc = check_form(doc)
+    outputs = doc.get("outputs", [])
     if len(doc["inputs"]) != 1:
         raise bad(
             "There was an error encoding / decoding the payload: The 'np' codec only supports a single input "
@@ -99,7 +106,7 @@ def parse_request(doc: Any) -> Request:
     return Request(doc.get("id"), tensor["name"], tensor["shape"], tensor["datatype"], tensor["data"], names)
 
 
-def _flat(data: Any) -> list[Any]:
+def flat(data: Any) -> list[Any]:
     """The data's values in row-major order, however it is nested."""
     out, stack = [], [data]
     while stack:
@@ -128,7 +135,7 @@ def rows_of(request: Request, model: str, features: int, estimator: str) -> list
     name, shape, datatype = request.name, request.shape, request.datatype
     if datatype not in FLOATS:
         raise bad(f"input {name!r} is {datatype}; model {model} takes FP64 (or FP32, FP16: rounded to them)")
-    values = _flat(request.data)
+    values = flat(request.data)
     size = math.prod(shape)
     if any(d < 0 for d in shape) or size != len(values):
         dims = ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "")

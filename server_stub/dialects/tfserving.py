@@ -30,6 +30,7 @@ from ..forward import Gateway
 from ..inputs import content_type_problem, parse_json, read_body
 from ..model import Classifier, LinearModel, finite
 from ..state import DEFAULT_SERVICE, SERVICE_NAME, Stub
+from . import standin
 
 PREFIX = "/svc/{service:" + SERVICE_NAME + "}"
 MODEL = "{model:[^/:]+}"
@@ -80,9 +81,13 @@ class TFServing:
         except AuthError as exc:
             raise tf_error(401, str(exc), {"WWW-Authenticate": "Bearer"}) from None
 
-    def _model(self, request: web.Request) -> LinearModel | Classifier:
-        self.authorize(request, request.match_info.get("service", DEFAULT_SERVICE))
+    def _model(self, request: web.Request) -> LinearModel | Classifier | None:
+        """The model the route names (None: the stand-in serves it), after the service's credentials."""
+        service = request.match_info.get("service", DEFAULT_SERVICE)
+        self.authorize(request, service)
         name = request.match_info["model"]
+        if name not in self.served and self.stub.stand_in(service):
+            return None
         if name not in self.served:
             raise tf_error(404, f"Model with name {name} does not exist.")  # KServe's ModelNotFound
         version = request.match_info.get("version")
@@ -106,19 +111,37 @@ class TFServing:
             why = content_type_problem(media, "application/json") or exact
             raise tf_error(415, f"{why}: KServe hands a body of another type (even with a charset) to the model as is")
         try:
+            if model is None:
+                return self._stand_in(request, await read_body(request))
             rows = batch_of(await read_body(request), len(model.feature_names))
-        except InputError as exc:
+        except (InputError, ValueError) as exc:
             raise tf_error(400, str(exc)) from None
         if isinstance(model, Classifier):  # the class index, as a scikit-learn model trained on iris.target
             predictions: list = [model.classes.index(model.predict(row)) for row in rows]
         else:
             predictions = model.predict(rows)
-        return web.Response(body=json.dumps({"predictions": predictions}).encode(), content_type="application/json")
+        return _answer(predictions)
+
+    def _stand_in(self, request: web.Request, body: bytes) -> web.Response:
+        """Any instances of one shape, any model name: one prediction each (standin.py)."""
+        batch, key = instances_of(body, '{"instances": [...]}', named=0)
+        answer = _answer(standin.tf_predictions(batch, key))
+        standin.served(request, request.match_info["model"])
+        return answer
+
+
+def _answer(predictions: list) -> web.Response:
+    return web.Response(body=json.dumps({"predictions": predictions}).encode(), content_type="application/json")
 
 
 def batch_of(body: bytes, n: int) -> list[list[float]]:
     """The rows of a predict body (``instances`` or ``inputs``) for a model of ``n`` features."""
-    example = f'{{"instances": [[{n} numbers], ...]}}'
+    batch, key = instances_of(body, f'{{"instances": [[{n} numbers], ...]}}')
+    return [_row(row, i, key, n) for i, row in enumerate(batch)]
+
+
+def instances_of(body: bytes, example: str, named: int = 1) -> tuple[list, str]:
+    """The instances of a predict body and the key that held them; ``named``: the inputs a model has (0: any)."""
     try:
         doc = parse_json(body, example)
     except InputError as exc:
@@ -136,15 +159,20 @@ def batch_of(body: bytes, n: int) -> list[list[float]]:
         raise InputError(f"Missing 'inputs' or 'instances' key; send {example}")
     key = "instances" if "instances" in doc else "inputs"
     batch = doc[key]
-    if key == "inputs" and isinstance(batch, dict):  # one named input: {"inputs": {"<name>": rows}}
+    if key == "inputs" and isinstance(batch, dict) and named == 1:  # one named input: {"inputs": {"<name>": rows}}
         if len(batch) != 1:
             raise InputError(f"'inputs' names {len(batch)} inputs; the model has one: send {{\"inputs\": rows}}")
         batch = next(iter(batch.values()))
+    elif key == "inputs" and isinstance(batch, dict):  # named inputs, columnar: one instance per row of each
+        columns = [v if isinstance(v, list) else [v] for v in batch.values()]
+        if len({len(c) for c in columns}) > 1:
+            raise InputError("the named 'inputs' have different batch sizes (first dimensions)")
+        batch = [dict(zip(batch, row)) for row in zip(*columns)]
     if not isinstance(batch, list):
         raise InputError(f'Expected "{key}" to be a list')  # KServe's validate()
     if not batch:
         raise InputError(f"No values in '{key}' array")
-    return [_row(row, i, key, n) for i, row in enumerate(batch)]
+    return batch, key
 
 
 def _row(row: Any, i: int, key: str, n: int) -> list[float]:
