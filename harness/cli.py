@@ -8,6 +8,9 @@
     python -m harness docs check PAGE... [--backend local] ...
     python -m harness fidelity [--server NAME] [--rows N]
     python -m harness images standins
+    python -m harness stub [--port 8080 ...]     (the options of python -m server_stub)
+
+Installed (``pipx install .``), the same table is the ``scoring-kit`` command.
 
 Each command's handler lives in the module of the same name (run.py,
 summary.py, report.py, docs/); this file only wires them.  Exit status: 0 when
@@ -200,11 +203,24 @@ def _images(sub) -> None:
     build.set_defaults(handler=standins.command)
 
 
-COMMANDS: list[Callable] = [_run, _record, _docs, _small_commands, _fidelity, _images]
+def _stub(sub) -> None:
+    # add_help=False: every argument, --help too, is the stub's own (parse_args hands them over).
+    p = sub.add_parser("stub", help="start the stub scoring server (options: python -m server_stub)", add_help=False)
+    p.set_defaults(handler=stub)
+
+
+def stub(args: argparse.Namespace, console: Console) -> int:
+    from server_stub.server import main as serve
+
+    return serve(args.stub_args)
+
+
+COMMANDS: list[Callable] = [_run, _record, _docs, _small_commands, _fidelity, _images, _stub]
 
 
 def parser() -> Parser:
-    top = Parser(prog="python -m harness", description=__doc__.split("\n")[0])
+    prog = "scoring-kit" if Path(sys.argv[0]).name == "scoring-kit" else "python -m harness"
+    top = Parser(prog=prog, description=__doc__.split("\n")[0])
     sub = top.add_subparsers(dest="command", parser_class=Parser)
     for add in COMMANDS:
         add(sub)
@@ -216,7 +232,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     commands = set(top._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
     if not argv or (argv[0] not in commands and argv[0] not in ("-h", "--help")):
         argv = [DEFAULT_COMMAND, *argv]
-    return resolve_environment(top, top.parse_args(argv))
+    args, extra = top.parse_known_args(argv)
+    if extra and args.command != "stub":
+        top.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.stub_args = extra
+    return resolve_environment(top, args)
 
 
 def list_catalogue(args: argparse.Namespace, console: Console) -> int:
