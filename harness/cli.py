@@ -35,6 +35,7 @@ from .docs.extract import FORMATS
 from .options import (
     Parser,
     add_backend_options,
+    add_output_options,
     at_least,
     choice,
     existing_file,
@@ -134,7 +135,8 @@ def _docs(sub) -> None:
         metavar="FILE",
         help="more placeholder patterns (the format of harness/docs/placeholders.toml), tried first",
     )
-    check.add_argument("--format", choices=FORMATS, help="the pages' format (default: by name and content)")
+    check.add_argument("--page-format", choices=FORMATS, help="the pages' format (default: by name and content)")
+    add_output_options(check, "json", "junit", "md", "sarif")
     check.add_argument("-j", "--jobs", type=at_least("--jobs", 1), default=None, help="samples at once (default: CPUs)")
     check.add_argument(
         "--run-timeout", type=positive_seconds("--run-timeout"), metavar="SECONDS", help="cap on each run"

@@ -1,0 +1,42 @@
+"""A docs check as SARIF 2.1.0, the format of GitHub code scanning (github/codeql-action/upload-sarif).
+
+One result per failing sample (rule ``sample-failed``, level error, at the block's first page line, the
+verdict's reason as message) and one per finding (its rule id and level); problems.py says which.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .problems import SAMPLE_FAILED, problems
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+TOOL = "scoring-kit docs check"
+SAMPLE_RULE = "A sample on the page does not build, run, send what the service expects or handle its answer"
+
+
+def to_sarif(doc: dict) -> dict:
+    found = list(problems(doc))
+    rules: dict[str, dict] = {}
+    for p in found:
+        text = SAMPLE_RULE if p.rule == SAMPLE_FAILED else f"{p.title}: reported by the sample's build or lint"
+        rules.setdefault(p.rule, {"id": p.rule, "shortDescription": {"text": text}})
+    index = {rule: i for i, rule in enumerate(rules)}
+    results = [
+        {
+            "ruleId": p.rule,
+            "ruleIndex": index[p.rule],
+            "level": p.level if p.level in ("error", "warning", "note") else "warning",
+            "message": {"text": p.message},
+            "locations": [
+                {"physicalLocation": {"artifactLocation": {"uri": p.page}, "region": {"startLine": max(p.line, 1)}}}
+            ],
+        }
+        for p in found
+    ]
+    driver = {"name": TOOL, "rules": list(rules.values())}
+    return {"$schema": SCHEMA, "version": "2.1.0", "runs": [{"tool": {"driver": driver}, "results": results}]}
+
+
+def text(doc: dict) -> str:
+    return json.dumps(to_sarif(doc), indent=2) + "\n"
