@@ -57,6 +57,7 @@ def _run(sub) -> None:
     p = sub.add_parser("run", help="run the conformance matrix (the default command)")
     p.add_argument("-s", "--scenario", action="append", help="only these scenarios (repeat or comma-separate)")
     p.add_argument("--target", metavar="URL", help="your deployed service as the real server behind the stub")
+    add_output_options(p, "json", "junit", "md", annotations=False)  # a matrix cell has no page line for SARIF
     _run_options(p)
     p.set_defaults(handler=run.command)
 

@@ -188,7 +188,7 @@ def format_list(*allowed: str) -> Callable[[str], list[str]]:
     return convert
 
 
-def add_output_options(parser: argparse.ArgumentParser, *allowed: str) -> None:
+def add_output_options(parser: argparse.ArgumentParser, *allowed: str, annotations: bool = True) -> None:
     """--format (the files to write) and --annotations (GitHub workflow commands at the page lines)."""
     parser.add_argument(
         "--format",
@@ -198,6 +198,8 @@ def add_output_options(parser: argparse.ArgumentParser, *allowed: str) -> None:
         metavar="FORMAT",
         help=f"files to write, repeat or comma-separate: {', '.join(allowed)} (default: {','.join(DEFAULT_FORMATS)})",
     )
+    if not annotations:
+        return
     parser.add_argument(
         "--annotations",
         default="auto",
@@ -208,5 +210,5 @@ def add_output_options(parser: argparse.ArgumentParser, *allowed: str) -> None:
 
 
 def output_formats(args: argparse.Namespace) -> tuple[str, ...]:
-    chosen = [f for values in args.formats or [] for f in values]
+    chosen = [f for values in getattr(args, "formats", None) or [] for f in values]
     return tuple(dict.fromkeys(chosen)) or DEFAULT_FORMATS

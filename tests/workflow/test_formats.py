@@ -6,12 +6,16 @@ from __future__ import annotations
 import copy
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
 import pytest
 
 from harness.docs import annotations
+from harness.outputs import DEFAULT_FORMATS, FILES
+from tests.conftest import ROOT
 from tests.docs.conftest import PAGES, docs_check
 
 SUBSET = json.loads((Path(__file__).with_name("sarif-2.1.0-subset.json")).read_text())
@@ -141,3 +145,19 @@ def test_a_bad_format_is_one_line_and_status_2(tmp_path):
     run = docs_check(str(PAGE), "--format", "sarif,pdf", results=tmp_path)
     assert run.code == 2 and run.err.strip().count("\n") == 0 and "choose from json, junit, md, sarif" in run.err
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("formats", [["--format", "junit"], []])
+def test_run_writes_the_formats_asked_for(tmp_path, formats):
+    proc = subprocess.run(
+        [sys.executable, "-m", "harness", "run", "--backend", "local", "-l", "curl", "-s", "json-key"]
+        + [*formats, "--results", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
+    wanted = formats[1:] or list(DEFAULT_FORMATS)
+    written = {fmt for fmt, name in FILES.items() if (tmp_path / name).is_file()}
+    assert written == set(wanted)

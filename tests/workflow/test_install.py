@@ -49,6 +49,11 @@ def test_the_command_has_every_subcommand_and_finds_its_files_in_the_venv(instal
     listed = _run([str(installed / "scoring-kit"), "list"], tmp_path)
     assert listed.returncode == 0, listed.stderr
     assert "harness/clients/python" in listed.stdout and str(ROOT) not in listed.stdout
+    code = "import importlib.metadata as m; print('\\n'.join(m.requires('scoring-sample-kit')))"
+    requires = set(_run([str(installed / "python"), "-c", code], tmp_path).stdout.splitlines())
+    for file in ("server_stub/requirements.txt", "harness/requirements.txt"):  # requirements.txt's two files
+        pins = {line.split("#")[0].strip() for line in (ROOT / file).read_text().splitlines()} - {""}
+        assert pins <= requires, file
     stub = _run([str(installed / "scoring-kit"), "stub", "--port", "nope"], tmp_path)
     assert stub.returncode == 2 and "--port" in stub.stderr  # the stub's own options, its own errors
 
