@@ -7,6 +7,8 @@ verdict's reason as message) and one per finding (its rule id and level); proble
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from urllib.parse import quote
 
 from .problems import SAMPLE_FAILED, problems
 
@@ -15,11 +17,20 @@ TOOL = "scoring-kit docs check"
 SAMPLE_RULE = "A sample on the page does not build, run, send what the service expects or handle its answer"
 
 
+def uri(page: str) -> str:
+    """A page as SARIF names an artifact: a relative URI reference (resolved against the checkout), or file://."""
+    return Path(page).as_uri() if Path(page).is_absolute() else quote(page)
+
+
+def _region(line: int) -> dict:
+    return {"startLine": max(line, 1)}
+
+
 def to_sarif(doc: dict) -> dict:
     found = list(problems(doc))
     rules: dict[str, dict] = {}
     for p in found:
-        text = SAMPLE_RULE if p.rule == SAMPLE_FAILED else f"{p.title}: reported by the sample's build or lint"
+        text = SAMPLE_RULE if p.rule == SAMPLE_FAILED else f"{p.title}, found in a sample"
         rules.setdefault(p.rule, {"id": p.rule, "shortDescription": {"text": text}})
     index = {rule: i for i, rule in enumerate(rules)}
     results = [
@@ -28,9 +39,7 @@ def to_sarif(doc: dict) -> dict:
             "ruleIndex": index[p.rule],
             "level": p.level if p.level in ("error", "warning", "note") else "warning",
             "message": {"text": p.message},
-            "locations": [
-                {"physicalLocation": {"artifactLocation": {"uri": p.page}, "region": {"startLine": max(p.line, 1)}}}
-            ],
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri(p.page)}, "region": _region(p.line)}}],
         }
         for p in found
     ]

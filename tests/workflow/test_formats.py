@@ -14,6 +14,7 @@ import jsonschema
 import pytest
 
 from harness.docs import annotations
+from harness.docs import sarif as sarif_module
 from harness.outputs import DEFAULT_FORMATS, FILES
 from tests.conftest import ROOT
 from tests.docs.conftest import PAGES, docs_check
@@ -161,3 +162,15 @@ def test_run_writes_the_formats_asked_for(tmp_path, formats):
     wanted = formats[1:] or list(DEFAULT_FORMATS)
     written = {fmt for fmt, name in FILES.items() if (tmp_path / name).is_file()}
     assert written == set(wanted)
+
+
+def test_sarif_keeps_each_findings_rule_and_level(tmp_path):
+    finding = {"line": None, "tool": "security", "message": "TLS off", "rule": "tls-verify-off", "level": "error"}
+    page = tmp_path / "a page.md"
+    doc = {"samples": [{"page": str(page), "start": 7, "language": "python", "verdict": "pass", "findings": [finding]}]}
+    sarif = sarif_module.to_sarif(doc)
+    assert not sarif_errors(sarif)
+    (result,) = sarif["runs"][0]["results"]
+    assert (result["ruleId"], result["level"], result["message"]["text"]) == ("tls-verify-off", "error", "TLS off")
+    location = result["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == page.as_uri() and location["region"]["startLine"] == 7
