@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -150,3 +151,23 @@ def _results(tmp_path: Path, level: str | None) -> Path:
 )
 def test_fail_on(tmp_path, code, level, fail_on, status):
     assert action.verdict(code, _results(tmp_path, level), fail_on) == status
+
+
+def _readme_workflow() -> str:
+    section = (ROOT / "README.md").read_text().split("### Use in a docs repository", 1)[1]
+    return re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_the_readmes_workflow_passes_actionlint(tmp_path, broken):
+    actionlint = shutil.which("actionlint")
+    if not actionlint:
+        pytest.fail("actionlint is not installed: scripts/setup.sh installs it")
+    text = _readme_workflow()
+    assert "<owner>/<repo>@<ref>" in text
+    text = text.replace("<owner>/<repo>@<ref>", "octo/scoring-kit@v1")
+    if broken:  # the twin: actionlint does catch a mistake in this workflow
+        text = text.replace("steps.samples.outputs.sarif", "steps.sample.outputs.sarif")
+    (tmp_path / "docs.yml").write_text(text)
+    proc = subprocess.run([actionlint, "-no-color", str(tmp_path / "docs.yml")], capture_output=True, text=True)
+    assert (proc.returncode != 0) == broken, proc.stdout
