@@ -8,6 +8,9 @@
     python -m harness docs check PAGE... [--backend local] ...
     python -m harness fidelity [--server NAME] [--rows N]
     python -m harness images standins
+    python -m harness stub [--port 8080 ...]     (the options of python -m server_stub)
+
+Installed (``pipx install .``), the same table is the ``scoring-kit`` command.
 
 Each command's handler lives in the module of the same name (run.py,
 summary.py, report.py, docs/); this file only wires them.  Exit status: 0 when
@@ -32,6 +35,7 @@ from .docs.extract import FORMATS
 from .options import (
     Parser,
     add_backend_options,
+    add_output_options,
     at_least,
     choice,
     existing_file,
@@ -53,6 +57,7 @@ def _run(sub) -> None:
     p = sub.add_parser("run", help="run the conformance matrix (the default command)")
     p.add_argument("-s", "--scenario", action="append", help="only these scenarios (repeat or comma-separate)")
     p.add_argument("--target", metavar="URL", help="your deployed service as the real server behind the stub")
+    add_output_options(p, "json", "junit", "md", annotations=False)  # a matrix cell has no page line for SARIF
     _run_options(p)
     p.set_defaults(handler=run.command)
 
@@ -131,7 +136,8 @@ def _docs(sub) -> None:
         metavar="FILE",
         help="more placeholder patterns (the format of harness/docs/placeholders.toml), tried first",
     )
-    check.add_argument("--format", choices=FORMATS, help="the pages' format (default: by name and content)")
+    check.add_argument("--page-format", choices=FORMATS, help="the pages' format (default: by name and content)")
+    add_output_options(check, "json", "junit", "md", "sarif")
     check.add_argument("-j", "--jobs", type=at_least("--jobs", 1), default=None, help="samples at once (default: CPUs)")
     check.add_argument(
         "--run-timeout", type=positive_seconds("--run-timeout"), metavar="SECONDS", help="cap on each run"
@@ -200,11 +206,24 @@ def _images(sub) -> None:
     build.set_defaults(handler=standins.command)
 
 
-COMMANDS: list[Callable] = [_run, _record, _docs, _small_commands, _fidelity, _images]
+def _stub(sub) -> None:
+    # add_help=False: every argument, --help too, is the stub's own (parse_args hands them over).
+    p = sub.add_parser("stub", help="start the stub scoring server (options: python -m server_stub)", add_help=False)
+    p.set_defaults(handler=stub)
+
+
+def stub(args: argparse.Namespace, console: Console) -> int:
+    from server_stub.server import main as serve
+
+    return serve(args.stub_args)
+
+
+COMMANDS: list[Callable] = [_run, _record, _docs, _small_commands, _fidelity, _images, _stub]
 
 
 def parser() -> Parser:
-    top = Parser(prog="python -m harness", description=__doc__.split("\n")[0])
+    prog = "scoring-kit" if Path(sys.argv[0]).name == "scoring-kit" else "python -m harness"
+    top = Parser(prog=prog, description=__doc__.split("\n")[0])
     sub = top.add_subparsers(dest="command", parser_class=Parser)
     for add in COMMANDS:
         add(sub)
@@ -216,7 +235,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     commands = set(top._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
     if not argv or (argv[0] not in commands and argv[0] not in ("-h", "--help")):
         argv = [DEFAULT_COMMAND, *argv]
-    return resolve_environment(top, top.parse_args(argv))
+    args, extra = top.parse_known_args(argv)
+    if extra and args.command != "stub":
+        top.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.stub_args = extra
+    return resolve_environment(top, args)
 
 
 def list_catalogue(args: argparse.Namespace, console: Console) -> int:

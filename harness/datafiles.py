@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+ROOT = HERE.parent  # the checkout; in an installed wheel site-packages, where server_stub/ is beside harness/ too
+# The folder holding clients/: in an installed wheel this package (pyproject.toml puts them there), else the checkout.
+KIT = HERE if (HERE / "clients").is_dir() else ROOT
 
 
 class CatalogError(Exception):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .datafiles import ROOT, CatalogError, command, load_toml, only, strings
+from .datafiles import KIT, CatalogError, command, load_toml, only, strings
 
 DEFAULT_PROGRAM = "score"  # the Azure ML scoring sample every client folder has
 PROFILES = ("official", "debian")
@@ -171,10 +171,10 @@ def _programs(doc: Any, where: str) -> dict[str, Program]:
 
 
 def _client(value: Any, path: Path) -> Path:
-    """The client folder: relative to the repository, or to the language file's own folder."""
+    """The client folder: relative to the repository (the installed kit), or to the language file's own folder."""
     if not isinstance(value, str):
         raise CatalogError(f"{path}: missing 'client' (the client folder)")
-    for base in (ROOT, path.parent):
+    for base in (KIT, path.parent):
         if (base / value).is_dir():
             return (base / value).resolve()
     raise CatalogError(f"{path}: client folder {value} does not exist")

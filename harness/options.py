@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 from .backends import NAMES as BACKENDS
 from .backends import BackendOptions
 from .catalog import PROFILES
+from .outputs import DEFAULT_FORMATS
 
 UNSET = object()
 
@@ -174,3 +175,40 @@ def backend_options(args: argparse.Namespace, log: Callable[[str], None]) -> Bac
 def names(values: list[str] | None) -> list[str]:
     """``-l go,java -l python`` -> ["go", "java", "python"]."""
     return [n.strip() for v in values or [] for n in v.split(",") if n.strip()]
+
+
+def format_list(*allowed: str) -> Callable[[str], list[str]]:
+    def convert(text: str) -> list[str]:
+        values = [v.strip() for v in text.split(",") if v.strip()]
+        unknown = [v for v in values if v not in allowed]
+        if unknown or not values:
+            raise argparse.ArgumentTypeError(f"--format {text!r}: choose from {', '.join(allowed)}")
+        return values
+
+    return convert
+
+
+def add_output_options(parser: argparse.ArgumentParser, *allowed: str, annotations: bool = True) -> None:
+    """--format (the files to write) and --annotations (GitHub workflow commands at the page lines)."""
+    parser.add_argument(
+        "--format",
+        dest="formats",
+        action="append",
+        type=format_list(*allowed),
+        metavar="FORMAT",
+        help=f"files to write, repeat or comma-separate: {', '.join(allowed)} (default: {','.join(DEFAULT_FORMATS)})",
+    )
+    if not annotations:
+        return
+    parser.add_argument(
+        "--annotations",
+        default="auto",
+        type=choice("auto", "github", "none"),
+        help="print GitHub's ::error file=...,line=...:: commands for failures and findings (auto: when "
+        "GITHUB_ACTIONS=true)",
+    )
+
+
+def output_formats(args: argparse.Namespace) -> tuple[str, ...]:
+    chosen = [f for values in getattr(args, "formats", None) or [] for f in values]
+    return tuple(dict.fromkeys(chosen)) or DEFAULT_FORMATS

@@ -79,15 +79,29 @@ def details(mark: str, title: str, text: str) -> list[str]:
     ]
 
 
-def write_all(results_dir: Path, doc: dict | None, junit_xml: str, markdown: str) -> Path:
-    """results.json (when given), junit.xml and summary.md; the summary also to $GITHUB_STEP_SUMMARY when set."""
+# The files a run can write, by --format; what is written when none is asked for.
+FILES = {"json": "results.json", "junit": "junit.xml", "md": "summary.md", "sarif": "results.sarif"}
+DEFAULT_FORMATS = ("json", "junit", "md")
+
+
+def write_all(
+    results_dir: Path,
+    doc: dict | None,
+    junit_xml: str,
+    markdown: str,
+    formats: tuple[str, ...] = DEFAULT_FORMATS,
+    more: dict[str, str] | None = None,
+) -> Path:
+    """The files of ``formats`` (results.json only when ``doc`` is given; ``more``: other formats' texts) and
+    the summary appended to $GITHUB_STEP_SUMMARY when set. Returns results.json's path, or the folder's."""
     results_dir.mkdir(parents=True, exist_ok=True)
-    path = results_dir / "results.json"
-    if doc is not None:
-        path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    (results_dir / "junit.xml").write_text(junit_xml, encoding="utf-8")
-    (results_dir / "summary.md").write_text(markdown, encoding="utf-8")
+    texts = {"json": None if doc is None else json.dumps(doc, indent=2) + "\n", "junit": junit_xml, "md": markdown}
+    texts.update(more or {})
+    for fmt in formats:
+        if texts.get(fmt) is not None:
+            (results_dir / FILES[fmt]).write_text(texts[fmt], encoding="utf-8")
     if os.environ.get("GITHUB_STEP_SUMMARY"):
         with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as summary:
             summary.write(markdown)
-    return path
+    path = results_dir / FILES["json"]
+    return path if "json" in formats and doc is not None else results_dir

@@ -18,7 +18,7 @@ from server_stub.state import upstream_url
 from . import catalog, report, runner, selection, writers
 from .backends import get_backend
 from .live import LiveProgress
-from .options import backend_options, names
+from .options import backend_options, names, output_formats
 from .record import Recorder
 from .redact import Redactor
 from .targets import LiveService
@@ -109,7 +109,7 @@ def command(args: argparse.Namespace, console: Console, recorder: Recorder | Non
     finally:
         backend.close()
     doc = writers.to_json(matrix, redactor)
-    path = writers.write(doc, results_dir)
+    path = writers.write(doc, results_dir, output_formats(args))
     report.write([doc], languages, results_dir)  # with --client's folders, as run
     writers.print_report(doc, console, path)
     return 0 if matrix.ok else 1

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .outputs import Case, Suite, details, junit, write_all
+from .outputs import DEFAULT_FORMATS, Case, Suite, details, junit, write_all
 from .redact import Redactor
 from .results import Status
 from .runner import Cell, Matrix
@@ -243,6 +243,6 @@ def to_markdown(doc: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(doc: dict, results_dir: Path) -> Path:
-    """results.json, junit.xml and summary.md (and $GITHUB_STEP_SUMMARY)."""
-    return write_all(results_dir, doc, to_junit(doc), to_markdown(doc))
+def write(doc: dict, results_dir: Path, formats: tuple[str, ...] = DEFAULT_FORMATS) -> Path:
+    """The files of ``formats``: results.json, junit.xml, summary.md (and $GITHUB_STEP_SUMMARY)."""
+    return write_all(results_dir, doc, to_junit(doc), to_markdown(doc), formats)

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..outputs import Case, Suite, details, junit, write_all
+from ..outputs import DEFAULT_FORMATS, Case, Suite, details, junit, write_all
 from ..redact import Redactor
 from ..results import Status
 from ..writers import failure_text, near_miss
@@ -196,6 +196,6 @@ def to_markdown(doc: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(doc: dict, results_dir: Path) -> Path:
-    """results.json, junit.xml and summary.md; the summary also to $GITHUB_STEP_SUMMARY when set."""
-    return write_all(results_dir, doc, to_junit(doc), to_markdown(doc))
+def write(doc: dict, results_dir: Path, formats: tuple[str, ...] = DEFAULT_FORMATS, more: dict | None = None) -> Path:
+    """The files of ``formats`` (``more``: other formats' texts); the summary also to $GITHUB_STEP_SUMMARY."""
+    return write_all(results_dir, doc, to_junit(doc), to_markdown(doc), formats, more)
