@@ -82,6 +82,14 @@ def rule_text(tolerance: float | None) -> str:
     return f"within the relative tolerance {tolerance:g}" if tolerance is not None else "at the digits the page shows"
 
 
+def not_equal(shown: str, printed: float, tolerance: float | None) -> str:
+    """Why two numbers are not equal, with how far apart they are."""
+    want = float(shown)
+    relative = abs(printed - want) / max(abs(want), abs(printed), 1e-300)
+    how = f"not equal {rule_text(tolerance)}; relative difference {relative:.1e}"
+    return f"the page shows {shown}, the sample printed {printed!r} ({how})"
+
+
 # -- values -------------------------------------------------------------------------------------
 def _value(text: str, shown: bool) -> Any:
     """The text as a JSON value (numbers of the shown side kept as written); None: not JSON."""
@@ -109,11 +117,7 @@ def diff(shown: Any, got: Any, tolerance: float | None, path: str = "$") -> str:
         if isinstance(got, bool) or not isinstance(got, (int, float)):
             return f"{path}: the page shows {shown}, the sample printed {_short(got)}"
         ok = close(shown, float(got), tolerance)
-        return (
-            ""
-            if ok
-            else f"{path}: the page shows {shown}, the sample printed {got!r} (not equal {rule_text(tolerance)})"
-        )
+        return "" if ok else f"{path}: {not_equal(shown, float(got), tolerance)}"
     if isinstance(shown, dict) and isinstance(got, dict):
         if set(shown) != set(got):
             return f"{path}: the page shows the keys {sorted(shown)}, the sample printed {sorted(got)}"
@@ -147,7 +151,7 @@ def text_diff(shown: str, printed: str, tolerance: float | None, prefix: bool = 
             return f"the page shows {w!r} where the sample's output has ended"
         if NUMBER.fullmatch(w) and NUMBER.fullmatch(g):
             if not close(w, float(g), tolerance):
-                return f"the page shows {w}, the sample printed {g} (not equal {rule_text(tolerance)})"
+                return not_equal(w, float(g), tolerance)
         elif w != g:
             return f"the page shows {w!r}, the sample printed {g!r}"
     return "" if prefix or len(got) == len(want) else f"the sample printed more: {' '.join(got[len(want) :])[:60]!r}"
