@@ -8,9 +8,7 @@ Findings do not change a verdict, unless ``--fail-on`` names their category.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..redact import Redactor
 from ..results import Status
@@ -38,11 +36,6 @@ class Pending:
     shown: dict[int, tuple[int, float | None]]  # shown block's plan index -> (its sample's, tolerance)
 
 
-@functools.cache
-def _lines(page: Path) -> list[str]:
-    return page.read_text(encoding="utf-8").splitlines()
-
-
 def _tolerance(plan: Plan) -> float | None:
     text = plan.block.hints.get("tolerance")
     if text is None:
@@ -61,9 +54,9 @@ def is_shown_output(sample: Plan, block: Plan, rules: shown.Rules) -> bool:
     a, b = sample.block, block.block
     if a.page != b.page or not sample.runnable or block.runnable or "skip" in b.hints:
         return False
-    if b.fence not in rules.labels:
-        return False
-    between = _lines(a.page)[a.end : max(a.end, b.start - 1)]
+    if b.fence not in rules.labels or (block.language and b.fence not in rules.transcripts):
+        return False  # not an output's label, or code (an unlabelled fragment) rather than its output
+    between = a.page.read_text(encoding="utf-8").splitlines()[a.end : max(a.end, b.start - 1)]
     if any(rules.heading.search(line) for line in between):
         return False
     prose = " ".join(line for line in between if line.strip() and not rules.markup.match(line))
@@ -74,16 +67,12 @@ def prepare(plans: list[Plan], redactor: Redactor) -> Pending:
     rules = shown.load()
     found = [security.scan(p.block.code, p.language, p.block.start, redactor) if p.language else [] for p in plans]
     pairs = {}
-    for j in range(1, len(plans)):
-        tolerance = _tolerance(plans[j])
-        if is_shown_output(plans[j - 1], plans[j], rules):
+    for j, plan in enumerate(plans):
+        tolerance = _tolerance(plan)
+        if j and is_shown_output(plans[j - 1], plan, rules):
             pairs[j] = (j - 1, tolerance)
         elif tolerance is not None:
-            raise DocsError(
-                f"{plans[j].block.hint_where}: tolerance= is for a shown output (a block right after a sample)"
-            )
-    if plans and _tolerance(plans[0]) is not None:
-        raise DocsError(f"{plans[0].block.hint_where}: tolerance= is for a shown output (a block right after a sample)")
+            raise DocsError(f"{plan.block.hint_where}: tolerance= is for a shown output (a block right after a sample)")
     return Pending(found, pairs)
 
 

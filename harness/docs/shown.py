@@ -31,6 +31,7 @@ NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 @dataclass(frozen=True)
 class Rules:
     labels: frozenset[str]
+    transcripts: frozenset[str]
     prose: tuple[re.Pattern, ...]
     markup: re.Pattern
     heading: re.Pattern
@@ -42,7 +43,7 @@ class Rules:
 @functools.cache
 def load(path: Path = SHOWN) -> Rules:
     doc = _load(path)
-    keys = {"labels", "prose", "markup", "heading", "prompt", "elided", "unjudged"}
+    keys = {"labels", "transcripts", "prose", "markup", "heading", "prompt", "elided", "unjudged"}
     _only(doc, keys, str(path))
     missing = keys - set(doc)
     if missing:
@@ -50,6 +51,7 @@ def load(path: Path = SHOWN) -> Rules:
     one = lambda key, flags=0: _regex(doc[key], f"{path}: {key}", flags)  # noqa: E731
     return Rules(
         frozenset(str(w).lower() for w in doc["labels"]),
+        frozenset(str(w).lower() for w in doc["transcripts"]),
         tuple(_regex(p, f"{path}: prose", re.IGNORECASE) for p in doc["prose"]),
         one("markup"),
         one("heading"),
@@ -170,7 +172,7 @@ def compare(shown: str, printed: str, tolerance: float | None, rules: Rules | No
 
 
 def output_of(code: str, label: str, rules: Rules) -> str:
-    """What a shown block says was printed: a console block without its prompt lines."""
-    if label in ("console", "shell-session"):
+    """What a shown block says was printed: a transcript without its prompt lines."""
+    if label in rules.transcripts:
         return "\n".join(line for line in code.splitlines() if not rules.prompt.match(line))
     return code
