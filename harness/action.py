@@ -3,15 +3,15 @@
 Inputs come as the action passes them, in environment variables: INPUT_PAGES (globs, newline or space
 separated, relative to the current folder: the checkout), INPUT_LANGUAGES, INPUT_BACKEND, INPUT_IMAGES,
 INPUT_CHANGED_ONLY (true: only pages changed against the pull request's base, GITHUB_BASE_REF, which needs
-its history: actions/checkout with fetch-depth 0), INPUT_FAIL_ON (error: fail when a sample fails; warning:
-also on a warning finding; never) and INPUT_RESULTS. The check writes JUnit, SARIF, results.json and the
+its history: actions/checkout with fetch-depth 0), INPUT_FAIL_ON (empty: fail when a sample fails; the
+categories of findings that fail it too, as `docs check --fail-on`: security,output,lint or all; never: report
+only) and INPUT_RESULTS. The check writes JUnit, SARIF, results.json and the
 summary (appended to $GITHUB_STEP_SUMMARY) and prints annotations at the page lines; the paths of its files
 go to $GITHUB_OUTPUT. Exit status: 0, 1 (failures, per fail-on), 2 (bad inputs).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -19,8 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .docs import sarif
-
-FAIL_ON = ("error", "warning", "never")
+from .docs.findings import parse_fail_on
 
 
 class ActionError(Exception):
@@ -72,11 +71,14 @@ def _inputs(env: Mapping[str, str]) -> dict[str, str]:
         "backend": get("BACKEND", "docker"),
         "images": get("IMAGES", "auto"),
         "changed_only": get("CHANGED_ONLY", "false").lower(),
-        "fail_on": get("FAIL_ON", "error"),
+        "fail_on": get("FAIL_ON"),
         "results": get("RESULTS", "scoring-kit-results"),
     }
-    if inputs["fail_on"] not in FAIL_ON:
-        raise ActionError(f"fail-on: {inputs['fail_on']!r}: choose from {', '.join(FAIL_ON)}")
+    if inputs["fail_on"] and inputs["fail_on"] != "never":
+        try:
+            parse_fail_on(inputs["fail_on"])
+        except ValueError as exc:
+            raise ActionError(f"fail-on: {inputs['fail_on']!r}: {exc}, or never") from None
     if inputs["changed_only"] not in ("true", "false"):
         raise ActionError(f"changed-only: {inputs['changed_only']!r}: true or false")
     return inputs
@@ -88,15 +90,10 @@ def _output(env: Mapping[str, str], values: dict[str, str]) -> None:
             out.writelines(f"{k}={v}\n" for k, v in values.items())
 
 
-def verdict(code: int, results: Path, fail_on: str) -> int:
-    """The step's exit status: the check's, softened or hardened by fail-on."""
-    if code not in (0, 1) or fail_on == "error":
-        return code
-    if fail_on == "never":
-        return 0
-    doc = json.loads(results.read_text(encoding="utf-8"))
-    warned = any(f["level"] in ("error", "warning") for s in doc["samples"] for f in s["findings"])
-    return 1 if code or warned else 0
+def verdict(code: int, fail_on: str) -> int:
+    """The step's exit status: the check's (which --fail-on already hardened), or 0 for ``never`` (report
+    only) unless the inputs were bad."""
+    return 0 if fail_on == "never" and code in (0, 1) else code
 
 
 def run(env: Mapping[str, str]) -> int:
@@ -117,10 +114,11 @@ def run(env: Mapping[str, str]) -> int:
     argv += ["--format", "json,junit,md,sarif", "--annotations", "github"]
     argv += ["--images", inputs["images"]] if inputs["backend"] == "docker" else []
     argv += ["--language", inputs["languages"]] if inputs["languages"] else []
+    argv += ["--fail-on", inputs["fail_on"]] if inputs["fail_on"] not in ("", "never") else []
     code = harness(argv)
     if code in (0, 1):
         _output(env, {"checked": str(len(pages)), **{k: str(v) for k, v in files.items()}})
-    return verdict(code, files["results"], inputs["fail_on"])
+    return verdict(code, inputs["fail_on"])
 
 
 def main() -> int:

@@ -114,6 +114,13 @@ def _run_options(p) -> None:
 
 def _docs(sub) -> None:
     from .docs import command as docs
+    from .docs.findings import parse_fail_on
+
+    def fail_on(text: str) -> list[str]:
+        try:
+            return parse_fail_on(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"--fail-on {text}: {exc}") from None
 
     p = sub.add_parser("docs", help="documentation pages: check the code samples inside them")
     docs_sub = p.add_subparsers(dest="docs_command", required=True)
@@ -141,6 +148,12 @@ def _docs(sub) -> None:
     check.add_argument("-j", "--jobs", type=at_least("--jobs", 1), default=None, help="samples at once (default: CPUs)")
     check.add_argument(
         "--run-timeout", type=positive_seconds("--run-timeout"), metavar="SECONDS", help="cap on each run"
+    )
+    check.add_argument(
+        "--fail-on",
+        type=fail_on,
+        metavar="LIST",
+        help="finding categories that fail their block (exit 1): security, output (comma list; default none)",
     )
     check.set_defaults(handler=docs.check)
 

@@ -37,7 +37,7 @@ from ..results import Check, Status
 from ..runner import finish, set_up
 from ..scenario import Body, BodyKind
 from ..stubctl import StubControl, StubUnavailable
-from . import numbers, placeholders, printed, standin
+from . import findings, numbers, placeholders, printed, standin
 from .classify import Plan, classify
 from .data import CONTRACT, Data, DocLanguage
 from .extract import read_page
@@ -69,6 +69,7 @@ def check(pages: list[Path], data: Data, options: Options, redactor: Redactor, p
     started = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     t0 = time.monotonic()
     plans = plan_pages(pages, data, options.page_format)
+    pending = findings.prepare(plans, redactor)  # security findings, shown outputs: before anything runs
     wanted = set(options.languages)
     unknown = wanted - set(data.languages)
     if unknown:
@@ -91,6 +92,7 @@ def check(pages: list[Path], data: Data, options: Options, redactor: Redactor, p
     backend_name = options.backend
     if samples:  # a page with nothing to run needs no backend and no stub
         backend_name = _run_samples(plans, ids, samples, outcomes, data, options, redactor, progress)
+    findings.attach(plans, outcomes, pending, options.fail_on)
     return DocsRun(backend_name, [str(p) for p in pages], outcomes, started, time.monotonic() - t0, results)
 
 

@@ -25,6 +25,7 @@ def check(args: argparse.Namespace, console: Console) -> int:
         languages=names(args.language),
         run_timeout=args.run_timeout,
         page_format=args.page_format,
+        fail_on=args.fail_on or [],
     )
     redactor = Redactor()
     progress = lambda sample, message: console.print(f"[dim]{escape(sample)}:[/] {escape(message)}")  # noqa: E731

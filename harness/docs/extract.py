@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .data import DocsError
 
-HINT_KEYS = {"skip", "scenario", "language", "run", "body"}
+HINT_KEYS = {"skip", "scenario", "language", "run", "body", "tolerance"}
 HINT = re.compile(r"^\s*scoring-check\s*:(?P<text>.*)$", re.S)
 FORMATS = ("markdown", "rst", "html")
 
@@ -55,7 +55,7 @@ class Block:
 
 
 def parse_hint(text: str, where: str) -> dict[str, str]:
-    """``skip``, ``skip="why"``, ``scenario=NAME``, ``language=NAME``, ``run``, ``body=any``."""
+    """``skip``, ``skip="why"``, ``scenario=NAME``, ``language=NAME``, ``run``, ``body=any``, ``tolerance=T``."""
     try:
         words = shlex.split(text.replace(",", " "))
     except ValueError as exc:

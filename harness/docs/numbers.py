@@ -39,8 +39,11 @@ class Literal:
     line: int  # line of the code, 0-based
 
 
-def strip_comments(code: str, quotes: tuple[str, ...], line_comment: str, block: tuple[str, str] | None) -> str:
-    """The code with comments replaced by spaces (newlines kept); string literals are kept as they are."""
+def strip_comments(
+    code: str, quotes: tuple[str, ...], line_comment: str, block: tuple[str, str] | None, strings: bool = False
+) -> str:
+    """The code with comments replaced by spaces (newlines kept); string literals are kept as they are,
+    or, with ``strings``, their contents blanked too (the quotes kept)."""
     out = list(code)
     i, n = 0, len(code)
     quote = ""
@@ -48,10 +51,14 @@ def strip_comments(code: str, quotes: tuple[str, ...], line_comment: str, block:
         ch = code[i]
         if quote:
             if ch == "\\" and quote != "`":
+                if strings:
+                    out[i : i + 2] = [c if c == "\n" else " " for c in code[i : i + 2]]
                 i += 2
                 continue
             if ch == quote:
                 quote = ""
+            elif strings and ch != "\n":
+                out[i] = " "
             i += 1
         elif ch in quotes:
             quote = ch

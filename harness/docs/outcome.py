@@ -69,3 +69,4 @@ class Options:
     languages: list[str] = field(default_factory=list)  # only these (others are skipped)
     run_timeout: float | None = None
     page_format: str | None = None
+    fail_on: list[str] = field(default_factory=list)  # finding categories that fail a block (findings.CATEGORIES)

@@ -65,7 +65,7 @@ def table(doc: dict) -> Table:
             s["scenario"],
             _yes_no(s["built"]),
             _yes_no(s["ran"]),
-            str(len(s["findings"])) if s["built"] is not None else "",
+            _count(s),
             MARK[s["verdict"]],
             escape(s["reason"]),
         )
@@ -83,16 +83,25 @@ def _ranges(lines: list[int]) -> str:
     return ", ".join(f"{a}-{b}" if b > a else str(a) for a, b in out)
 
 
-def grouped_findings(s: dict) -> list[str]:
-    """One line per distinct finding, with every page line it was reported at."""
-    groups: dict[tuple[str, str], list[int]] = {}
+def grouped_findings(s: dict, labelled: bool = False) -> list[str]:
+    """One line per distinct finding, with every page line it was reported at ("page line 12: go vet:
+    ...", with its rule: "page line 8: security: ... [tls-verify-off]"); ``labelled``: each line
+    starts with "lint", or with its level for a finding with a rule."""
+    groups: dict[tuple[str, str, str, str], list[int]] = {}
     for f in s["findings"]:
-        groups.setdefault((f["tool"], f["message"]), []).extend([f["line"]] if f["line"] else [])
+        key = (f["tool"], f["message"], f.get("rule", ""), f.get("level", "warning"))
+        groups.setdefault(key, []).extend([f["line"]] if f["line"] else [])
     out = []
-    for (tool, message), lines in groups.items():
+    for (tool, message, rule, level), lines in groups.items():
         where = f"page line{'s' if len(lines) > 1 else ''} {_ranges(lines)}" if lines else "the sample"
-        out.append(f"{where}: {tool}: {message}")
+        line = f"{where}: {tool}: {message}" + (f" [{rule}]" if rule else "")
+        out.append(f"{level if rule else 'lint'} {line}" if labelled else line)
     return out
+
+
+def _count(s: dict) -> str:
+    """The table's findings cell: blank for a block that was neither built nor found anything in."""
+    return str(len(s["findings"])) if s["built"] is not None or s["findings"] else ""
 
 
 def _where(s: dict) -> str:
@@ -101,7 +110,7 @@ def _where(s: dict) -> str:
 
 def print_details(doc: dict, console: Console) -> None:
     for s in doc["samples"]:
-        if s["verdict"] == "skipped" or (s["verdict"] == "pass" and not s["findings"] and not s["notes"]):
+        if s["verdict"] != "fail" and not s["findings"] and (s["verdict"] == "skipped" or not s["notes"]):
             continue
         colour = "red" if s["verdict"] == "fail" else "green"
         console.print(
@@ -118,8 +127,8 @@ def print_details(doc: dict, console: Console) -> None:
                 text = (run.get(stream) or "").strip()
                 if text:
                     console.print(f"[dim]{stream}:[/] " + escape(text[-800:]))
-        for finding in grouped_findings(s):
-            console.print(f"[yellow]lint[/] {escape(finding)}")
+        for finding in grouped_findings(s, labelled=True):
+            console.print(f"[yellow]{escape(finding)}[/]")
         for note in s["notes"]:
             console.print(f"[dim]note: {escape(note)}[/]")
         if s["project"]:
@@ -144,7 +153,7 @@ def print_report(doc: dict, console: Console, results_path: Path | None = None) 
 
 # -- files for CI -----------------------------------------------------------------------
 def _findings_text(s: dict) -> str:
-    lines = [f"lint {finding}" for finding in grouped_findings(s)]
+    lines = grouped_findings(s, labelled=True)
     return "\n".join(lines + [f"note: {n}" for n in s["notes"]])
 
 
@@ -159,7 +168,7 @@ def to_junit(doc: dict) -> str:
             case.message = s["reason"]
             if case.status == Status.FAIL:
                 case.text = failure_text({"message": s["reason"], "checks": s["checks"]})
-            if case.status != Status.SKIPPED:
+            if case.status != Status.SKIPPED or s["findings"]:
                 case.out = (
                     f"{s['scenario_why']}\nlog: {s['log']}\n{_findings_text(s)}\n--- stdout\n{run.get('stdout', '')}"
                 )
@@ -182,7 +191,7 @@ def to_markdown(doc: dict) -> str:
     ]
     yes_no = lambda v: "" if v is None else "yes" if v else "no"  # noqa: E731
     for s in doc["samples"]:
-        lint = str(len(s["findings"])) if s["built"] is not None else ""
+        lint = _count(s)
         lines.append(
             f"| {_cell(Path(s['page']).name)} | {s['lines']} | {s['language']} | {s['scenario']} | "
             f"{yes_no(s['built'])} | {yes_no(s['ran'])} | {lint} | {EMOJI[s['verdict']]} | {_cell(s['reason'])} |"

@@ -10,6 +10,7 @@ PAGE = SEED.name
 
 def test_seed_page_four_samples_built_run_and_pass(local_pages):
     runs = [s for s in local_pages.results["samples"] if s["page"].endswith(PAGE) and s["verdict"] != "skipped"]
+    runs = [s for s in runs if s["language"] != "json"]  # the page's shown outputs, compared with them
     assert [(s["start"], s["language"], s["verdict"]) for s in runs] == [
         (171, "csharp", "pass"),
         (260, "go", "pass"),
@@ -47,8 +48,10 @@ def test_seed_go_struct_tag_is_a_lint_finding_not_a_failure(local_pages):
 
 def test_seed_json_and_other_blocks_are_skipped_never_passed(local_pages):
     skipped = {s["start"]: s["reason"] for s in local_pages.results["samples"] if s["page"].endswith(PAGE)}
-    for line in (92, 106, 252, 344, 424, 485):
+    for line in (92, 106):
         assert skipped[line] == "json: data, not a program"
+    for line, sample in ((252, 171), (344, 260), (424, 352), (485, 432)):  # each sample's shown output
+        assert skipped[line].startswith(f"shown output: compared with block L{sample}, ")
     assert skipped[46] == "deployment code: not a client of a service (`Webservice.deploy_from_model`)"
     assert skipped[80] == "no HTTP call: not a client of a service"
     assert skipped[163] == "no curl command: not a client of a service"
@@ -113,7 +116,8 @@ def test_modelarts_page_real_looking_url_and_token_replaced(local_pages):
 def test_exit_status_and_ci_files(local_pages):
     assert local_pages.code == 1  # broken.md fails
     counts = local_pages.results["counts"]
-    assert counts["fail"] == 4 and counts["pass"] == 4 + 2 + 2 + 2  # seed, francais, zhongwen, modelarts
+    shown = 4 + 1 + 1  # the shown outputs compared: seed, francais, zhongwen
+    assert counts["fail"] == 4 and counts["pass"] == 4 + 2 + 2 + 2 + shown  # seed, francais, zhongwen, modelarts
     suites = ET.parse(local_pages.results_dir / "junit.xml").getroot().findall("testsuite")
     assert len(suites) == 5
     assert "❌" in (local_pages.results_dir / "summary.md").read_text()

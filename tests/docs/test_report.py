@@ -76,3 +76,20 @@ def test_findings_grouped_by_message_with_line_ranges():
         "page lines 388-390, 392-393, 399: compiler: unchecked call",
         "page line 413: compiler: raw put",
     ]
+
+
+def test_findings_with_a_rule_show_it_and_their_level_even_on_skipped_blocks():
+    run, redactor = sample_run()
+    skipped = run.outcomes[2]
+    skipped.findings = [Finding(40, "security", "curl's TLS certificate check is turned off", "tls-verify-off")]
+    doc = to_json(run, redactor)
+    found = doc["samples"][2]["findings"][0]
+    assert (found["line"], found["rule"], found["level"]) == (40, "tls-verify-off", "warning")
+    line = "warning page line 40: security: curl's TLS certificate check is turned off [tls-verify-off]"
+    assert line in to_markdown(doc) and "| page.md | 40 | json |  |  |  | 1 |" in to_markdown(doc)
+    cases = {c.get("name"): c for c in ET.fromstring(to_junit(doc)).iter("testcase")}
+    assert cases["L40 json"].find("skipped") is not None and line in cases["L40 json"].find("system-out").text
+    assert (
+        grouped_findings(doc["samples"][0], labelled=True)[0]
+        == "lint page line 12: go vet: struct field tag not compatible"
+    )

@@ -66,7 +66,7 @@ def test_changed_only_checks_just_the_changed_page(repo):
     proc, outputs, summary = run_action(
         repo, pages="docs/*.md\nREADME.md", changed_only="true", backend="local", languages="python"
     )
-    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr  # the new sample fails (fail-on: error)
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr  # the new sample fails
     assert "changed-only: 1 of 2 pages changed against main" in proc.stdout
     results = json.loads(Path(outputs["results"]).read_text())
     assert results["pages"] == ["docs/scoring.md"] and outputs["checked"] == "1"
@@ -112,7 +112,10 @@ def test_no_changed_page_passes_with_an_empty_sarif(repo):
 @pytest.mark.parametrize(
     ("inputs", "message"),
     [
-        ({"pages": "docs/*.md", "fail_on": "sometimes"}, "fail-on: 'sometimes': choose from error, warning, never"),
+        (
+            {"pages": "docs/*.md", "fail_on": "sometimes"},
+            "fail-on: 'sometimes': unknown sometimes; known: security, output, lint, all, or never",
+        ),
         ({"pages": "manual/*.md"}, "pages: no file matches manual/*.md"),
         ({"pages": " "}, "pages: name the pages to check"),
         ({"pages": "docs/*.md", "changed_only": "yes"}, "changed-only: 'yes': true or false"),
@@ -131,26 +134,18 @@ def test_changed_only_needs_the_base_in_the_checkout(repo, monkeypatch):
         action.select_pages("docs/*.md", True, "release")
 
 
-def _results(tmp_path: Path, level: str | None) -> Path:
-    findings = [{"line": 3, "tool": "ruff check", "message": "F841", "rule": "", "level": level}] if level else []
-    path = tmp_path / "results.json"
-    path.write_text(json.dumps({"samples": [{"findings": findings}]}))
-    return path
-
-
 @pytest.mark.parametrize(
-    ("code", "level", "fail_on", "status"),
+    ("code", "fail_on", "status"),
     [
-        (1, None, "error", 1),
-        (0, "warning", "error", 0),
-        (0, "warning", "warning", 1),
-        (0, "note", "warning", 0),
-        (1, None, "never", 0),
-        (2, None, "never", 2),  # bad input always fails
+        (1, "", 1),
+        (0, "security", 0),  # --fail-on already failed the check where a finding of its categories was
+        (1, "security", 1),
+        (1, "never", 0),  # report only
+        (2, "never", 2),  # bad input always fails
     ],
 )
-def test_fail_on(tmp_path, code, level, fail_on, status):
-    assert action.verdict(code, _results(tmp_path, level), fail_on) == status
+def test_fail_on(code, fail_on, status):
+    assert action.verdict(code, fail_on) == status
 
 
 def _readme_workflow() -> str:
