@@ -54,8 +54,9 @@ def python_lines(code: str, notes: list[str] | None = None, start: int = 1) -> s
             out.append(f"{env['indent']}__import__('os').environ[{env['name']!r}] = {value!r}")
         elif MAGIC.match(line):
             out.append("")
-            if notes is not None and not PIP.match(line):
-                notes.append(f"page line {start + i}: notebook line `{line.strip()}` dropped (not Python)")
+            if notes is not None:
+                what = "not run; its packages go to the requirements" if PIP.match(line) else "dropped (not Python)"
+                notes.append(f"page line {start + i}: notebook line `{line.strip()}` {what}")
         else:
             out.append(line)
     return "\n".join(out) + ("\n" if code.endswith("\n") or out else "")

@@ -55,6 +55,7 @@ def join(blocks: list[Block], language_of) -> list[Block]:
             other = blocks[nxt]
             gap = "\n" * (other.start - block.end - 1)
             hints = {k: v for k, v in block.hints.items() if k != "join"} | other.hints
+            hints["joined"] = f"{hints.get('joined', _lines(block))} and {_lines(other)}"  # for the report's note
             block = replace(other, start=block.start, code=block.code + gap + other.code, hints=hints,
                             hint_line=block.hint_line or other.hint_line)  # fmt: skip
         out.append(block)
@@ -170,6 +171,8 @@ def prepare(plan, folder: Path, values: dict[str, str], data: Data, notes: list[
     from .scaffold import shell_script
 
     shell = plan.language.name == "shell"
+    if "joined" in plan.block.hints:
+        notes.append(f"one program (hint join): {plan.block.hints['joined']}")
     if plan.language.name == "python":
         notebook.python_lines(plan.block.code, notes, plan.block.start)  # the notes on its notebook lines
     notes += write(folder, plan.context or Context(), values, data, shell_script, shell)
@@ -215,20 +218,27 @@ def per_command(lang: DocLanguage, code: str, requests: list, run: RunResult, no
     return requests + plain * (count - 1), run
 
 
-def written_numbers(plan, data: Data) -> list:
-    """The numbers a sample's code writes (numbers.literals), with lines counted from the sample's first line:
-    the block's own, else those of its latest setup block that writes any (`cat > request.json <<EOF`)."""
+def _literals(lang: DocLanguage, code: str, found: list) -> list:
     from .scaffold import runnable
 
-    lang, blocks = plan.language, [plan.block, *reversed(plan.context.setup if plan.context else [])]
-    for block in blocks:
-        found = (plan.found or []) if block is plan.block else placeholders.find(block.code, data.placeholders)
-        source = runnable(lang, placeholders.blank(block.code, found))
-        code = strip_comments(source, lang.quotes, lang.line_comment, lang.block_comment)
-        written = numbers.literals(code)
-        if written:
-            return [replace(lit, line=lit.line + block.start - plan.block.start) for lit in written]
-    return []
+    source = runnable(lang, placeholders.blank(code, found))
+    return numbers.literals(strip_comments(source, lang.quotes, lang.line_comment, lang.block_comment))
+
+
+def written_numbers(plan, data: Data) -> list:
+    """The numbers a sample's code writes (numbers.literals), with lines counted from the sample's first line:
+    the block's own, else those of the latest setup block (`cat > request.json <<EOF`) or ``%%writefile`` cell
+    before it that writes decimal numbers."""
+    lang, context, block = plan.language, plan.context or Context(), plan.block
+    own = _literals(lang, block.code, plan.found or [])
+    earlier = [(b.code, b.start, placeholders.find(b.code, data.placeholders)) for b in context.setup]
+    earlier += [(text, line + 1, []) for _, text, line in context.files]  # the cell's content starts after its magic
+    if not any(lit.decimal for lit in own):
+        for code, start, found in sorted(earlier, key=lambda e: -e[1]):
+            written = _literals(lang, code, found)
+            if any(lit.decimal for lit in written):
+                return [replace(lit, line=lit.line + start - block.start) for lit in written]
+    return own
 
 
 def write(folder: Path, context: Context, values: dict[str, str], data: Data, script_of, shell: bool) -> list[str]:
