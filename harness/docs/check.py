@@ -41,7 +41,7 @@ from .classify import Plan, classify
 from .data import Data, DocLanguage
 from .extract import read_page
 from .outcome import DocsRun, Finding, Options, Outcome
-from .scaffold import Project, scaffold, shell_script
+from .scaffold import Project, scaffold
 
 LINT_TIMEOUT = 300.0
 # A build command's argument that names a file of the project (ScoringClient.csproj, ModelArts/Program.cs).
@@ -58,7 +58,7 @@ def plan_pages(pages: list[Path], data: Data, page_format: str | None = None) ->
     missing pages raise DocsError first."""
     shown = lambda block: classify(block, data).shown  # noqa: E731
     plans = [classify(b, data) for page in pages for b in session.join(read_page(page, page_format), shown)]
-    for i, context in session.sessions(plans, shell_script).items():
+    for i, context in session.sessions(plans).items():
         plans[i].context = context
     return plans
 

@@ -24,9 +24,10 @@ from . import notebook, numbers, placeholders, standins
 from .data import CONTRACT, Data, DocLanguage, DocsError
 from .extract import Block
 from .numbers import strip_comments
+from .scaffold import runnable, shell_script
 
 ASSIGNED = re.compile(r"(?m)^\s*(?:export\s+|declare\s+-x\s+|readonly\s+)?([A-Za-z_]\w*)=")
-WRITES = re.compile(r"(?:>>?|\btee\s+(?:-a\s+)?)\s*([\w./-]+)")  # the files a setup command writes
+WRITES = re.compile(r"(?:>>?|\btee\s+(?:-a\s+)?)\s*(?!/dev/)([\w./-]+)")  # the files a setup command writes
 HEREDOC = re.compile(r"<<-?\s*(['\"]?)(\w+)\1")
 SCRIPT = "session.sh"
 
@@ -114,7 +115,7 @@ def _lines(block: Block) -> str:
     return f"page line {block.start}" if block.start == block.end else f"page lines {block.start}-{block.end}"
 
 
-def sessions(plans: list, script_of) -> dict[int, Context]:
+def sessions(plans: list) -> dict[int, Context]:
     """Each runnable block's context (by index); setup and ``%%writefile`` blocks are re-planned as such."""
     contexts: dict[int, Context] = {}
     by_page: dict[Path, list[int]] = {}
@@ -129,9 +130,9 @@ def sessions(plans: list, script_of) -> dict[int, Context]:
             if written:
                 plan.runnable, files = False, [*files, (written[0], written[1], block.start)]
                 plan.reason = f"writes {written[0]} (%%writefile) for the samples after it"
-            elif shell and not plan.runnable and "skip" not in block.hints and is_setup(script_of(block.code)):
+            elif shell and not plan.runnable and "skip" not in block.hints and is_setup(shell_script(block.code)):
                 setup.append(i)
-                plan.reason = f"setup ({_sets(script_of(block.code))}): no later shell sample on the page uses it"
+                plan.reason = f"setup ({_sets(shell_script(block.code))}): no later shell sample on the page uses it"
             elif plan.runnable:
                 contexts[i] = Context([plans[k].block for k in setup] if shell else [], list(files))
         _say_used(plans, contexts, indexes)
@@ -168,14 +169,12 @@ def contract_values(env: dict[str, str]) -> dict[str, str]:
 
 def prepare(plan, folder: Path, values: dict[str, str], data: Data, notes: list[str]) -> dict[str, str]:
     """The sample's project gets what the page gave it before; returns what its run's environment adds."""
-    from .scaffold import shell_script
-
     shell = plan.language.name == "shell"
     if "joined" in plan.block.hints:
         notes.append(f"one program (hint join): {plan.block.hints['joined']}")
     if plan.language.name == "python":
         notebook.python_lines(plan.block.code, notes, plan.block.start)  # the notes on its notebook lines
-    notes += write(folder, plan.context or Context(), values, data, shell_script, shell)
+    notes += write(folder, plan.context or Context(), values, data, shell)
     return {"BASH_ENV": SCRIPT} if shell else {}
 
 
@@ -196,8 +195,6 @@ def per_command(lang: DocLanguage, code: str, requests: list, run: RunResult, no
     run, whose stdout is then judged by the last answer printed (the stdout holds one per command)."""
     if lang.name != "shell":
         return requests, run
-    from .scaffold import shell_script
-
     text = strip_comments(shell_script(code), lang.quotes, lang.line_comment, lang.block_comment)
     count = len(CURL.findall(text))
     if count < 2:
@@ -219,8 +216,6 @@ def per_command(lang: DocLanguage, code: str, requests: list, run: RunResult, no
 
 
 def _literals(lang: DocLanguage, code: str, found: list) -> list:
-    from .scaffold import runnable
-
     source = runnable(lang, placeholders.blank(code, found))
     return numbers.literals(strip_comments(source, lang.quotes, lang.line_comment, lang.block_comment))
 
@@ -241,7 +236,7 @@ def written_numbers(plan, data: Data) -> list:
     return own
 
 
-def write(folder: Path, context: Context, values: dict[str, str], data: Data, script_of, shell: bool) -> list[str]:
+def write(folder: Path, context: Context, values: dict[str, str], data: Data, shell: bool) -> list[str]:
     """The sample's context in its project folder; returns the report's notes about it."""
     notes = []
     for name, content, line in context.files:
@@ -259,7 +254,7 @@ def write(folder: Path, context: Context, values: dict[str, str], data: Data, sc
     for block in context.setup:
         found = placeholders.find(block.code, data.placeholders)
         code = placeholders.replace(block.code, found, values)
-        body += [f"# {_lines(block)}", script_of(code).rstrip("\n")]
+        body += [f"# {_lines(block)}", shell_script(code).rstrip("\n")]
         notes.append(f"session: the setup at {_lines(block)} ran first (in the same shell, as a reader's terminal)")
     (folder / SCRIPT).write_text(PRELUDE.replace("@SETUP@", "\n".join(body)), encoding="utf-8")
     return notes
