@@ -20,7 +20,8 @@ from urllib.parse import urlsplit
 
 from ..backends import RunResult
 from ..scenario import Body, BodyKind
-from . import notebook, numbers, placeholders, standins
+from . import detect, notebook, numbers, placeholders, standins
+from .classify import code_of
 from .data import CONTRACT, Data, DocLanguage, DocsError
 from .extract import Block
 from .numbers import strip_comments
@@ -130,13 +131,18 @@ def sessions(plans: list) -> dict[int, Context]:
             if written:
                 plan.runnable, files = False, [*files, (written[0], written[1], block.start)]
                 plan.reason = f"writes {written[0]} (%%writefile) for the samples after it"
-            elif shell and not plan.runnable and "skip" not in block.hints and is_setup(shell_script(block.code)):
+            elif shell and not plan.runnable and _not_skipped_by_rule(plan) and is_setup(shell_script(block.code)):
                 setup.append(i)
                 plan.reason = f"setup ({_sets(shell_script(block.code))}): no later shell sample on the page uses it"
             elif plan.runnable:
                 contexts[i] = Context([plans[k].block for k in setup] if shell else [], list(files))
         _say_used(plans, contexts, indexes)
     return contexts
+
+
+def _not_skipped_by_rule(plan) -> bool:
+    """Not skipped by a hint or a rule of detect.toml (a command that runs a program, deployment code)."""
+    return "skip" not in plan.block.hints and not detect.skip_rule(code_of(plan.block, plan.language), plan.language)
 
 
 def _sets(script: str) -> str:

@@ -44,6 +44,8 @@ def test_commands_join_continuations_skip_heredocs_and_split_lists():
         ('export KEY=x\ncurl -H "Authorization: Bearer $KEY" $SCORING_URI\n', False),
         ("pip install azureml-contrib-services\n", False),
         ("az ml online-endpoint invoke -n x --request-file r.json\n", False),  # a call, not setup
+        ("SCORING_URI=http://x/score SCORING_KEY=k python score.py\n", False),  # runs a program
+        ("A=1 B='two words' C=$(kubectl get svc gw -o jsonpath='{.spec.ports[?(@.name==\"http2\")].port}')\n", True),
     ],
 )
 def test_which_blocks_only_set_the_session_up(script, setup):
