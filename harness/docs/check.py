@@ -24,7 +24,6 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from .. import catalog
 from ..backends import BuildError, Built, RunResult, get_backend
@@ -37,12 +36,12 @@ from ..results import Check, Status
 from ..runner import finish, set_up
 from ..scenario import Body, BodyKind
 from ..stubctl import StubControl, StubUnavailable
-from . import findings, numbers, placeholders, printed, standin
+from . import findings, numbers, placeholders, printed, session, standin, standins
 from .classify import Plan, classify
-from .data import CONTRACT, Data, DocLanguage
+from .data import Data, DocLanguage
 from .extract import read_page
 from .outcome import DocsRun, Finding, Options, Outcome
-from .scaffold import Project, runnable, scaffold
+from .scaffold import Project, scaffold
 
 LINT_TIMEOUT = 300.0
 # A build command's argument that names a file of the project (ScoringClient.csproj, ModelArts/Program.cs).
@@ -55,8 +54,13 @@ def _slug(text: str) -> str:
 
 
 def plan_pages(pages: list[Path], data: Data, page_format: str | None = None) -> list[Plan]:
-    """Every block of every page, planned; bad hints and missing pages raise DocsError first."""
-    return [classify(block, data) for page in pages for block in read_page(page, page_format)]
+    """Every block of every page (joined by hints), planned, with what earlier blocks give it; bad hints and
+    missing pages raise DocsError first."""
+    shown = lambda block: classify(block, data).shown  # noqa: E731
+    plans = [classify(b, data) for page in pages for b in session.join(read_page(page, page_format), shown)]
+    for i, context in session.sessions(plans).items():
+        plans[i].context = context
+    return plans
 
 
 def _skipped(plan: Plan, sample_id: str, reason: str | None = None) -> Outcome:
@@ -153,8 +157,7 @@ class Sample:
     def fill_in(self, env: dict[str, str], outcome: Outcome, redactor: Redactor) -> str:
         """The code with its placeholders replaced by the scenario's values."""
         found = self.plan.found or []
-        values = {kind: next((env[v] for v in names if env.get(v)), "") for kind, names in CONTRACT.items()}
-        values["host"] = urlsplit(values["uri"]).netloc  # a Host header's value: the stub's host:port
+        values = session.contract_values(env)
         for f in found:
             if f.kind == "key" and not f.text.startswith("<"):
                 redactor.add(f.text)  # a real-looking token printed on the page
@@ -180,8 +183,9 @@ class Sample:
         """
         lang = self.lang
         if not lang.toolchain:
-            name = "+".join(lang.requires)
-            chain = catalog.Toolchain(name, lang.requires, lang.build, lang.run, dict(lang.env), install=lang.install)
+            extra = session.tools(self.plan)  # jq, when the sample pipes into it
+            need, install = lang.requires + extra, " ".join((lang.install, *extra))
+            chain = catalog.Toolchain("+".join(need), need, lang.build, lang.run, dict(lang.env), install=install)
             return catalog.Language(lang.name, lang.name, project.folder, (chain,), docker={})
         base = self.data.toolchains[lang.toolchain]
         lint = {c.command for c in lang.lint}
@@ -292,6 +296,7 @@ class Sample:
         project = scaffold(self.lang, code, self.project_dir, self.data.packages.get(self.lang.name, {}))
         outcome.project, outcome.packages = str(self.project_dir), project.packages
         outcome.notes = project.notes + outcome.notes
+        env = session.prepare(self.plan, self.project_dir, session.contract_values(plan.env), self.data, outcome.notes)
         say(f"building ({sc.name})")
         built = self.build(project, outcome)
         if built is None:
@@ -299,7 +304,8 @@ class Sample:
             return outcome
         self.lint(built, self.project_dir, project.file, outcome)
         say("running")
-        run = self.backend.run(built, plan.env, min(sc.run_timeout, run_timeout or sc.run_timeout))
+        run = self.backend.run(built, {**plan.env, **env}, min(sc.run_timeout, run_timeout or sc.run_timeout))
+        outcome.notes += standins.stood_in(built.src)
         entries, _ = finish(plan, self.stub)
         outcome.notes += [n for n in (standin.note(entries),) if n]
         outcome.ran, outcome.run = True, run
@@ -352,14 +358,11 @@ class Sample:
     def checks(self, plan: CellPlan, entries: list[dict], run: RunResult, outcome: Outcome) -> list[Check]:
         """The scenario's checks, with the page's own numbers instead of the scenario's JSON body."""
         written = None
-        requests = list(plan.expect.requests)
+        requests, run = session.per_command(self.lang, self.block.code, list(plan.expect.requests), run, outcome.notes)
         if requests and requests[0].body.kind == BodyKind.JSON:
             requests[0] = replace(requests[0], body=Body())
             if "body" not in self.block.hints:
-                lang = self.lang
-                source = runnable(lang, placeholders.blank(self.block.code, self.plan.found or []))
-                code = numbers.strip_comments(source, lang.quotes, lang.line_comment, lang.block_comment)
-                written = numbers.literals(code)
+                written = session.written_numbers(self.plan, self.data)  # the block's, else its setup's (a heredoc)
             else:
                 outcome.notes.append("body numbers not compared (hint body=any)")
         expect = replace(plan.expect, requests=tuple(requests))

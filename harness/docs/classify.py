@@ -33,6 +33,7 @@ class Plan:
     scenario: str = ""
     found: list[placeholders.Found] | None = None
     why: str = ""  # how the block's content decided its language ("" when its label or a hint did)
+    context: object = None  # session.Context: what the page's earlier blocks give it
 
 
 def _language(block: Block, data: Data) -> detect.Decision:

@@ -14,6 +14,9 @@ A maintainer's hint goes just before a block::
 
     <!-- scoring-check: scenario=json-no-auth -->      Markdown, HTML
     .. scoring-check: skip="needs a GPU"               reStructuredText
+
+``join`` prepends the block to the next block of its language (session.py): a body in one block,
+its call in the next, run as one program.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from pathlib import Path
 
 from .data import DocsError
 
-HINT_KEYS = {"skip", "scenario", "language", "run", "body", "tolerance"}
+HINT_KEYS = {"skip", "scenario", "language", "run", "body", "tolerance", "join"}
 HINT = re.compile(r"^\s*scoring-check\s*:(?P<text>.*)$", re.S)
 FORMATS = ("markdown", "rst", "html")
 
@@ -55,7 +58,8 @@ class Block:
 
 
 def parse_hint(text: str, where: str) -> dict[str, str]:
-    """``skip``, ``skip="why"``, ``scenario=NAME``, ``language=NAME``, ``run``, ``body=any``, ``tolerance=T``."""
+    """``skip``, ``skip="why"``, ``scenario=NAME``, ``language=NAME``, ``run``, ``body=any``, ``tolerance=T``,
+    ``join``."""
     try:
         words = shlex.split(text.replace(",", " "))
     except ValueError as exc:

@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from . import notebook
 from .data import HERE, DocLanguage, DocsError, _load
 
 TEMPLATES = HERE / "templates"
@@ -133,6 +134,10 @@ def scaffold(lang: DocLanguage, code: str, folder: Path, packages: dict[str, str
     file = lang.file.format(**found)
     project = Project(folder, file, main_class=found.get("main_class", ""), names=found)
     project.packages = needs(project, lang.name, imports(lang.name, code), packages)
+    if lang.name == "python":  # a notebook's `!pip install x`: x, pinned as packages.toml pins it
+        pins = {re.split(r"[=<>~!\[ ]", v)[0].lower(): v for v in packages.values()}
+        wanted = [pins.get(p.lower(), p) for p in notebook.pip_packages(code)]
+        project.packages += [p for p in wanted if p not in project.packages]
     _write_build_files(project, lang.name, found)
     path = folder / project.file
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -141,7 +146,10 @@ def scaffold(lang: DocLanguage, code: str, folder: Path, packages: dict[str, str
 
 
 def runnable(lang: DocLanguage, code: str) -> str:
-    """The code as the project's file has it (a shell block's commands only), line for line."""
+    """The code as the project's file has it (a shell block's commands only, a Python block's notebook
+    lines made Python), line for line."""
+    if lang.name == "python":
+        return notebook.python_lines(code)
     return shell_script(code) if lang.name == "shell" else code
 
 
