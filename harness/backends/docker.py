@@ -126,7 +126,8 @@ def clean(client: docker.DockerClient, only_dead: bool = False, volumes: bool = 
     """Remove labelled containers and networks (of dead runs only, or all); cache volumes on request."""
     counts = {"containers": 0, "networks": 0, "volumes": 0}
     flt = {"label": f"{MANAGED}=true"}
-    for c in client.containers.list(all=True, filters=flt):
+    # ignore_removed: another run may remove one of its containers between the listing and its inspection
+    for c in client.containers.list(all=True, filters=flt, ignore_removed=True):
         if only_dead and _alive(c.labels.get(PID, ""), c.labels.get(HOST, "")):
             continue
         with contextlib.suppress(docker.errors.NotFound):
