@@ -12,6 +12,10 @@ for the start command).  Adding a real server is files only.
 The virtual environments live under ``$SCORING_KIT_CACHE/servers`` (default
 ``~/.cache/scoring-kit/servers``), one per definition and hash of its
 requirements and this Python's version; a half-built one is rebuilt.
+
+On the Docker backend the same definition runs in a container instead (``[docker]``: the images.toml
+entry its image is built on, the port it listens on; backends/docker_servers.py): the image holds the
+same pinned requirements, and the same ``[local]`` command runs in it with the container's paths.
 """
 
 from __future__ import annotations
@@ -36,7 +40,8 @@ from .datafiles import HERE, ROOT, CatalogError, command, load_toml, only, rende
 from .protocols import load_protocols
 
 SERVERS = HERE / "servers"
-SERVER_KEYS = {"title", "protocols", "ready", "start_seconds", "local", "models"}
+SERVER_KEYS = {"title", "protocols", "ready", "start_seconds", "local", "docker", "models"}
+DOCKER_KEYS = {"base", "port"}
 LOCAL_KEYS = {"requirements", "command", "env", "describe"}
 MODEL_KEYS = {"protocol", "env", "args"}
 READY_KEYS = {"path", "status"}
@@ -70,6 +75,10 @@ class ServerDefinition:
     start_seconds: float
     models: dict[str, ServedModel]
     describe: tuple[str, ...] = ()
+    # [docker] base, per image profile: an images.toml entry of the profile, or the profile's own kind of
+    # reference (an image to pull, a Dockerfile under images/); a profile it lacks has no image of this server.
+    docker_base: dict[str, str] = field(default_factory=lambda: {"official": "python", "debian": "python"})
+    docker_port: int = 8080  # [docker] port: where it listens in its container
 
 
 def _model(name: str, doc: dict, where: str, protocols: tuple[str, ...]) -> ServedModel:
@@ -85,9 +94,15 @@ def load_server(path: Path) -> ServerDefinition:
     """One definition, validated: unknown keys, a missing file or a protocol the stub lacks are one line."""
     doc, name = load_toml(path), path.stem
     only(doc, SERVER_KEYS, str(path))
-    local, ready = doc.get("local"), doc.get("ready", {})
+    local, ready, docker = doc.get("local"), doc.get("ready", {}), doc.get("docker", {})
     only(local, LOCAL_KEYS, f"{path}: [local]")
     only(ready, READY_KEYS, f"{path}: ready")
+    only(docker, DOCKER_KEYS, f"{path}: [docker]")
+    port, base = docker.get("port", 8080), docker.get("base", "python")
+    if not isinstance(base, str | dict) or not base:
+        raise CatalogError(f"{path}: [docker] base is an images.toml entry or a table of them per profile")
+    if not (isinstance(port, int) and 0 < port < 65536):
+        raise CatalogError(f"{path}: [docker] port must be a TCP port number, got {port!r}")
     protocols, known = tuple(doc.get("protocols") or ()), load_protocols()  # the stub's, in protocols.toml
     if not protocols or any(p not in known for p in protocols):
         raise CatalogError(f"{path}: protocols must name some of {', '.join(known)}, got {list(protocols)}")
@@ -111,6 +126,8 @@ def load_server(path: Path) -> ServerDefinition:
         start_seconds=float(doc.get("start_seconds", 60)),
         models={m: _model(m, d, f"{path}: [models.{m}]", protocols) for m, d in models.items()},
         describe=command(local["describe"], f"{path}: [local] describe") if "describe" in local else (),
+        docker_base=strings(base) if isinstance(base, dict) else {"official": base, "debian": base},
+        docker_port=port,
     )
 
 
@@ -160,7 +177,7 @@ class RealServer:
     model: str
     url: str  # http://HOST:PORT
     log_path: Path
-    pid: int
+    pid: int = 0  # the local process group's leader (0 in a container)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -180,12 +197,15 @@ def variables(defn: ServerDefinition, venv: Path, host: str, port: int) -> dict[
     }
 
 
-def start_command(defn: ServerDefinition, model: str, known: dict[str, str]) -> tuple[list[str], dict[str, str]]:
-    """The command and environment that start ``defn`` serving ``model``."""
+def start_command(
+    defn: ServerDefinition, model: str, known: dict[str, str], inherit: bool = True
+) -> tuple[list[str], dict[str, str]]:
+    """The command and environment that start ``defn`` serving ``model`` (with this machine's PATH, HOME and
+    the like, unless ``inherit`` is false: in a container, its image's own)."""
     if model not in defn.models:
         raise CatalogError(f"{defn.name} serves no model {model!r}; it serves {', '.join(defn.models)}")
     served = defn.models[model]
-    env = {k: os.environ[k] for k in BASICS if k in os.environ}
+    env = {k: os.environ[k] for k in BASICS if k in os.environ and inherit}
     env.update(render({**defn.env, **served.env}, known))
     return render([*defn.command, *served.args], known), env
 

@@ -241,7 +241,7 @@ def run_matrix(
     t0 = time.monotonic()
     (results_dir / "logs").mkdir(parents=True, exist_ok=True)
     servers = servers_of(server_mode)
-    real = RealServers(backend.upstream_host, results_dir / "logs", note, live)
+    real = RealServers(backend.real_server, results_dir / "logs", note, live)
     engine = Engine(progress, redactor, on_stop=[backend.close, real.close])
     with backend.stub(results_dir / "logs" / "stub.log") as (admin_url, client_url), contextlib.closing(real):
         if "real" in servers:

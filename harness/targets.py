@@ -75,10 +75,11 @@ class LiveService:
 
 
 class RealServers:
-    """The real servers of one run, started on ``host`` (where the stub reaches them), or one live service."""
+    """The real servers of one run, started by ``serve`` (the backend's ``real_server``: where the stub reaches
+    them), or one live service."""
 
-    def __init__(self, host: str, log_dir: Path, log: Callable[[str], None], live: LiveService | None = None) -> None:
-        self.host, self.log_dir, self.log, self.live = host, log_dir, log, live
+    def __init__(self, serve: Callable, log_dir: Path, log: Callable[[str], None], live: LiveService | None = None):
+        self.serve, self.log_dir, self.log, self.live = serve, log_dir, log, live
         self.stack = contextlib.ExitStack()
         self.targets: dict[str, Target] = {}
 
@@ -100,9 +101,7 @@ class RealServers:
     def _start(self, defn: realserver.ServerDefinition, model: str) -> Target:
         self.log(f"starting {defn.title} with the {model} model (installed once, at its first start)")
         try:
-            server = self.stack.enter_context(
-                realserver.running(defn, model, log_dir=self.log_dir, log=self.log, host=self.host)
-            )
+            server = self.stack.enter_context(self.serve(defn, model, self.log_dir, self.log))
         except realserver.ServerUnavailable as exc:
             return Target(title=defn.title, error=f"the real server could not start: {exc}")
         self.log(f"{defn.title} ({model}) is ready at {server.url}")

@@ -47,6 +47,13 @@ def images_toml_pins(text: str) -> list[str]:
     return [f"image {v}" for table in tables for v in table.values() if not v.endswith("Dockerfile")]
 
 
+def server_pins(text: str) -> list[str]:
+    """A real server's [docker] base: image references (with a tag), not images.toml entries or Dockerfiles."""
+    base = tomllib.loads(text).get("docker", {}).get("base", {})
+    values = base.values() if isinstance(base, dict) else [base]
+    return [f"image {v}" for v in values if ":" in v and not v.endswith("Dockerfile")]
+
+
 def csproj_pins(text: str) -> list[str]:
     found = re.findall(r"<TargetFrameworks?>([^<]+)</TargetFrameworks?>", text)
     return [f"dotnet {tfm.strip()}" for value in found for tfm in value.split(";") if tfm.strip()]
@@ -76,6 +83,7 @@ def workflow_pins(text: str) -> list[str]:
 # File name (or, with a slash, path) pattern -> the parser of such files.
 PARSERS = {
     "images.toml": images_toml_pins,
+    "harness/servers/*.toml": server_pins,
     "*.csproj": csproj_pins,
     "go.mod": gomod_pins,
     "pom.xml": pom_pins,

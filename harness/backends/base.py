@@ -16,10 +16,13 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from ..catalog import Language, Toolchain, render
 from ..tls import TlsEndpoints
+
+if TYPE_CHECKING:
+    from ..realserver import RealServer, ServerDefinition
 
 
 class BackendUnavailable(Exception):
@@ -96,11 +99,16 @@ class Backend(Protocol):
     payloads: str  # harness/payloads as a client sees it
     python: str  # the Python a build step or lint command runs as {python}
     tls: TlsEndpoints | None  # the running stub's HTTPS addresses and the run's CA, as clients see them
-    upstream_host: str  # the address a real server binds to so that the stub reaches it (--server real)
     notes: list[str]  # what the results must say about where the clients ran (e.g. stand-in images)
 
     def stub(self, log_path: Path) -> AbstractContextManager[tuple[str, str]]:
         """Start the stub; yields (admin URL for the harness, base URL for the clients)."""
+        ...
+
+    def real_server(
+        self, defn: ServerDefinition, model: str, log_dir: Path, log: Callable[[str], None]
+    ) -> AbstractContextManager[RealServer]:
+        """Start a real model server where the stub reaches it (--server real); stop it on the way out."""
         ...
 
     def build(self, language: Language, build_dir: Path, log: TextIO) -> Built:

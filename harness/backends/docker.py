@@ -4,7 +4,9 @@ Per run: one network (internal with ``--offline``: then only the stub is
 also on a second one, for its published port); the stub container on it (its port published on
 127.0.0.1 for the harness, reached by clients by container name); per
 language one long-lived SDK container with the client folder mounted
-read-only, built once, then every scenario executed in it.  Package caches
+read-only, built once, then every scenario executed in it.  With ``--server real``
+each real model server runs in a container of its own on the network too (docker_servers.py), the stub
+forwarding to it by name.  Package caches
 are named volumes kept across runs.  Everything created carries labels
 (``io.scoring-kit.*``); ``close()`` removes the run's containers and
 network, and objects left by a run that was killed (its process is gone) are
@@ -124,7 +126,8 @@ def clean(client: docker.DockerClient, only_dead: bool = False, volumes: bool = 
     """Remove labelled containers and networks (of dead runs only, or all); cache volumes on request."""
     counts = {"containers": 0, "networks": 0, "volumes": 0}
     flt = {"label": f"{MANAGED}=true"}
-    for c in client.containers.list(all=True, filters=flt):
+    # ignore_removed: another run may remove one of its containers between the listing and its inspection
+    for c in client.containers.list(all=True, filters=flt, ignore_removed=True):
         if only_dead and _alive(c.labels.get(PID, ""), c.labels.get(HOST, "")):
             continue
         with contextlib.suppress(docker.errors.NotFound):
@@ -198,13 +201,11 @@ class DockerBackend:
                 network.remove()
         self.reaper.stop()  # it sweeps what is left, if anything, and goes
 
-    @property
-    def upstream_host(self) -> str:
-        """The host's own address on the stub's published network: a real server bound there is reached by the
-        stub container and by nothing outside this machine (--server real)."""
-        network = self.networks[-1]
-        network.reload()
-        return network.attrs["IPAM"]["Config"][0]["Gateway"]
+    def real_server(self, defn, model: str, log_dir: Path, log) -> contextlib.AbstractContextManager:
+        """--server real: the real server in its own container on the run's network (docker_servers.py)."""
+        from .docker_servers import serving  # (imported here: it imports this module's image errors)
+
+        return serving(self, defn, model, log_dir, log)
 
     def _name(self, name: str) -> str:
         return f"scoring-kit-{name}-{self.session}"

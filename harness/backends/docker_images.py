@@ -34,6 +34,7 @@ from ..procs import run_command
 
 IMAGES_DIR = HERE / "images"
 STANDINS_DIR = IMAGES_DIR / "standins"
+SERVER_DOCKERFILE = IMAGES_DIR / "server.Dockerfile"  # a real model server's image (harness/servers/)
 STANDIN = "scoring-kit.standin"  # the label of a stand-in: what it stands in for, built from what
 UNVERIFIED = "official profile on stand-ins; no stand-in, so unverified here: "
 
@@ -88,6 +89,30 @@ class Images:
             return tag
 
         return self._once("stub", build)
+
+    def server(self, name: str, folder: Path, bases: dict[str, str]) -> str:
+        """A real model server's image: ``folder`` (its pinned requirements and scripts) and the stub's models on
+        this profile's base (``bases``: an images.toml entry or a reference); the tag is a hash of all of it."""
+        if self.profile not in bases:
+            raise ImageError(
+                f"{name} has no image on the {self.profile} profile (its [docker] base names {', '.join(bases)}: "
+                f"harness/servers/{name}.toml says why)"
+            )
+        ref = self.table.get(bases[self.profile], bases[self.profile])
+        base = self._once(ref, lambda: self._resolve(ref))
+        self._once(f"note {ref}", lambda: self._standin_note(f"{name}'s base", ref))
+
+        def build() -> str:
+            models = ROOT / "server_stub" / "models"
+            recipe = SERVER_DOCKERFILE.read_text(encoding="utf-8")
+            tag = f"scoring-kit/server-{name}:{_digest(folder, base, _digest(models), recipe)}"
+            with tempfile.TemporaryDirectory() as ctx:
+                shutil.copytree(folder, Path(ctx) / "server", ignore=shutil.ignore_patterns("__pycache__"))
+                shutil.copytree(models, Path(ctx) / "models")
+                self.build(Path(ctx), SERVER_DOCKERFILE, tag, {"BASE": base, "SERVER": name})
+            return tag
+
+        return self._once(f"server {name}", build)
 
     # -- resolution ---------------------------------------------------------
     def _once(self, key: str, make: Callable[[], str]) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
+from .. import realserver
 from ..catalog import DEFAULT_PROGRAM, HERE, ROOT, Language, Toolchain
 from ..procs import kill_all, run_command
 from ..stubctl import StubControl, StubUnavailable
@@ -50,7 +51,9 @@ class LocalBackend:
     def __init__(self, options: BackendOptions | None = None) -> None:
         check_options(self.name, options or BackendOptions(), supported=set())
         self.tls: TlsEndpoints | None = None
-        self.upstream_host = "127.0.0.1"
+
+    # --server real: the real server on 127.0.0.1, from its cached virtual environment.
+    real_server = staticmethod(realserver.running)
 
     def close(self) -> None:
         kill_all()

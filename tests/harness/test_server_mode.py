@@ -44,7 +44,7 @@ def test_a_real_server_that_cannot_start_fails_its_cells_with_the_reason(tmp_pat
     defn = realserver.load_servers()["azureml-inference-server-http"]
     broken = realserver.ServerDefinition(**{**defn.__dict__, "command": ("{python}", "-c", "raise SystemExit(3)")})
     monkeypatch.setattr(realserver, "load_servers", lambda: {broken.name: broken})
-    servers = RealServers("127.0.0.1", tmp_path, lambda m: None)
+    servers = RealServers(realserver.running, tmp_path, lambda m: None)
     scenarios = catalog.load_scenarios()
     try:
         servers.start([scenarios["json-key"], scenarios["classic-rrs"]])
