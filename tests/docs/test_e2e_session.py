@@ -86,7 +86,9 @@ def test_notebook_cells(run):
 
 
 def test_a_joined_pair_is_one_program_and_the_call_alone_fails(run):
-    assert verdicts(run, "joined.md") == [(7, "pass"), (18, "skipped"), (34, "fail")]
+    # The answer shown between the joined blocks is the joined program's shown output: compared, equal.
+    assert verdicts(run, "joined.md") == [(7, "pass"), (18, "pass"), (34, "fail")]
+    assert "compared with" in run.sample("joined.md", 18)["reason"] and "equal" in run.sample("joined.md", 18)["reason"]
     assert "one program (hint join): page lines 7-12 and page lines 24-28" in run.sample("joined.md", 7)["notes"]
     assert run.sample("joined.md", 34)["reason"].startswith("NameError: name 'rows' is not defined (page line 36)")
 
