@@ -58,7 +58,7 @@ def plan_pages(pages: list[Path], data: Data, page_format: str | None = None) ->
     missing pages raise DocsError first."""
     shown = lambda block: classify(block, data).shown  # noqa: E731
     plans = [classify(b, data) for page in pages for b in session.join(read_page(page, page_format), shown)]
-    for i, context in session.sessions(plans).items():
+    for i, context in session.sessions(plans, lambda block: classify(block, data)).items():
         plans[i].context = context
     return plans
 
@@ -166,7 +166,7 @@ class Sample:
             outcome.replaced.append(
                 f"line {self.block.start + f.line}: {f.text} -> {shown.get(f.kind, values[f.kind])}"
             )
-        if not any(f.kind == "uri" for f in found):
+        if not any(f.kind == "uri" for f in found) and not (self.plan.context and self.plan.context.addresses):
             outcome.notes.append(
                 "no service address found in the code (no placeholder matched): the sample gets SCORING_URI "
                 "in its environment; a page-specific address needs a pattern in --placeholders"
@@ -290,7 +290,8 @@ class Sample:
         sc = self.scenario
         # The sample's service on the stub (auth, input, faults, jobs) and the values the scenario names.
         plan = set_up(sc, self.service, self.backend, self.stub, self.base_url, redactor)
-        plan, notes = standin.serve(plan, self.plan.found or [], self.stub)  # a page's own model: the stand-in
+        addresses = (self.plan.found or []) + (self.plan.context.addresses if self.plan.context else [])
+        plan, notes = standin.serve(plan, addresses, self.stub)  # a page's own model: the stand-in
         outcome.notes += notes
         code = self.fill_in(plan.env, outcome, redactor)
         project = scaffold(self.lang, code, self.project_dir, self.data.packages.get(self.lang.name, {}))

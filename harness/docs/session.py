@@ -39,6 +39,7 @@ class Context:
 
     setup: list[Block] = field(default_factory=list)  # earlier shell setup blocks, in page order
     files: list[tuple[str, str, int]] = field(default_factory=list)  # (name, content, page line)
+    addresses: list = field(default_factory=list)  # the service addresses its setup names (placeholders.Found)
 
 
 def join(blocks: list[Block], language_of) -> list[Block]:
@@ -116,8 +117,12 @@ def _lines(block: Block) -> str:
     return f"page line {block.start}" if block.start == block.end else f"page lines {block.start}-{block.end}"
 
 
-def sessions(plans: list) -> dict[int, Context]:
-    """Each runnable block's context (by index); setup and ``%%writefile`` blocks are re-planned as such."""
+def sessions(plans: list, classify=None) -> dict[int, Context]:
+    """Each runnable block's context (by index); setup and ``%%writefile`` blocks are re-planned as such.
+
+    A setup block that names the service's address (``export URL=http://localhost:8080/...``) is setup
+    all the same, and a later curl block that calls it through its variable (``curl $URL``), not a
+    program on its own, is one with that setup: planned (``classify``) as the setup and the call together."""
     contexts: dict[int, Context] = {}
     by_page: dict[Path, list[int]] = {}
     for i, plan in enumerate(plans):
@@ -131,13 +136,38 @@ def sessions(plans: list) -> dict[int, Context]:
             if written:
                 plan.runnable, files = False, [*files, (written[0], written[1], block.start)]
                 plan.reason = f"writes {written[0]} (%%writefile) for the samples after it"
-            elif shell and not plan.runnable and _not_skipped_by_rule(plan) and is_setup(shell_script(block.code)):
+            elif shell and _not_skipped_by_rule(plan) and is_setup(shell_script(block.code)):
                 setup.append(i)
+                plan.runnable = False
                 plan.reason = f"setup ({_sets(shell_script(block.code))}): no later shell sample on the page uses it"
-            elif plan.runnable:
-                contexts[i] = Context([plans[k].block for k in setup] if shell else [], list(files))
+            elif shell and not plan.runnable and classify and _not_skipped_by_rule(plan):
+                _fed(plan, [plans[k] for k in setup], classify)
+            if plan.runnable and not written:
+                earlier = [plans[k] for k in setup] if shell else []
+                addresses = [f for p in earlier for f in (p.found or []) if f.kind == "uri"]
+                contexts[i] = Context([p.block for p in earlier], list(files), addresses)
         _say_used(plans, contexts, indexes)
     return contexts
+
+
+def _fed(plan, setup: list, classify) -> None:
+    """A curl block calling ``$VAR`` that an earlier setup block set to the service's address: planned as that
+    setup and the call together (which picks the scenario); it runs with the setup as its session."""
+    script = shell_script(plan.block.code)
+    used = set(re.findall(r"\$\{?([A-Za-z_]\w*)", script))
+    addressed = [p for p in setup if any(f.kind == "uri" for f in p.found or [])]
+    feeding = [p for p in addressed if used & set(ASSIGNED.findall(p.block.code))]
+    if not feeding or not CURL.search(script):
+        return
+    code, end = "", setup[0].block.start - 1  # the page's lines kept: the blocks apart by blank lines
+    for block in [*(p.block for p in setup), plan.block]:
+        code, end = code + "\n" * max(block.start - end - 1, 0) + block.code, block.end
+    together = replace(plan.block, start=setup[0].block.start, code=code)
+    planned = classify(together)
+    if planned.runnable:
+        where = ", ".join(str(p.block.start) for p in feeding)
+        plan.runnable, plan.scenario = True, planned.scenario
+        plan.reason = f"{planned.reason}; its address set by the setup at page line {where}"
 
 
 def _not_skipped_by_rule(plan) -> bool:

@@ -8,7 +8,14 @@ import pytest
 
 from tests.docs.conftest import PAGES, docs_check
 
-SESSION_PAGES = ["shell-session.md", "shell-session-broken.md", "shell-kserve.md", "notebook.md", "joined.md"]
+SESSION_PAGES = [
+    "shell-session.md",
+    "shell-session-broken.md",
+    "shell-kserve.md",
+    "notebook.md",
+    "joined.md",
+    "shell-address-in-setup.md",
+]
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +114,17 @@ def test_a_missing_jq_is_said_not_passed(tmp_path):
     sample = out.sample("shell-kserve.md", 18)
     assert out.code == 1 and sample["verdict"] == "fail"
     assert "cannot be checked here" in sample["reason"] and "missing jq" in sample["reason"], sample["reason"]
+
+
+def test_an_address_set_up_in_one_block_is_called_through_its_variable_in_the_next(run):
+    page = "shell-address-in-setup.md"
+    assert verdicts(run, page) == [(7, "skipped"), (13, "pass"), (21, "fail"), (27, "skipped")]
+    assert run.sample(page, 7)["reason"] == "setup (sets INFER_URL): run before the shell samples at page lines 13, 21"
+    call = run.sample(page, 13)
+    assert call["scenario"].startswith("oip") and "its address set by the setup at page line 7" in call["scenario_why"]
+    assert "the page's model `fraud-detector` is kept in the stub's address" in call["notes"]
+    assert not any("no service address found" in n for n in call["notes"])
+    # The twin: the same session, the wrong Content-Type, refused and failed.
+    assert "#1 header Content-Type" in run.sample(page, 21)["reason"]
+    # A variable no block sets names no address: not a program (nothing says what it calls).
+    assert run.sample(page, 27)["reason"].startswith("not a whole program")
