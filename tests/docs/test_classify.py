@@ -155,6 +155,40 @@ def test_real_looking_url_and_token_are_placeholders_too(data):
     assert "-H 'X-Auth-Token: K'" in out and "Bearer K" in out and "post('U'" in out
 
 
+@pytest.mark.parametrize(
+    ("code", "value"),
+    [
+        ('API_KEY = "3f9a61c2d8e74b05a1c6e2f7d9b8a4c1"', "3f9a61c2d8e74b05a1c6e2f7d9b8a4c1"),
+        ('const apiKey = "0123456789abcdef0123";', "0123456789abcdef0123"),
+        ('token := "abcdefghijklmnop1234"', "abcdefghijklmnop1234"),
+        ('{"primary_key": "abcDEF0123456789xyz"}', "abcDEF0123456789xyz"),
+        (
+            'headers={"Authorization": "Bearer sk-9f8e7d6c5b4a39281706f5e4d3c2b1a0"}',
+            "sk-9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+        ),
+    ],
+)
+def test_a_credential_written_into_the_sample_is_the_readers_to_replace(data, code, value):
+    """The reader puts their own key there, so the check puts the scenario's (the security finding still says it)."""
+    assert [(f.kind, f.text) for f in placeholders.find(code, data.placeholders)] == [("key", value)]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        'headers = {"Authorization": f"Bearer {API_KEY}"}',  # read from elsewhere: nothing to replace
+        'api_key = ""',
+        '"monkey": "abcdefghijklmnopqrst"',  # a word ending in "key" is no key
+        'key = "short"',
+        "-H 'Authorization: Bearer $TOKEN'",
+    ],
+)
+def test_what_is_not_a_written_credential(data, code):
+    assert [
+        f for f in placeholders.find(code, data.placeholders) if f.kind == "key" and not f.text.startswith("$")
+    ] == []
+
+
 def test_generics_are_not_placeholders(data):
     code = "List<File> files; Map<String, Token> m; IEnumerable<Service> s;"
     assert placeholders.find(code, data.placeholders) == []

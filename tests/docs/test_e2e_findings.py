@@ -128,3 +128,15 @@ def test_fail_on_unknown_category_is_bad_input(tmp_path):
     run = docs_check("--fail-on", "security,style", str(SECURITY), results=tmp_path)
     assert run.code == 2 and "--fail-on security,style: unknown style; known: security, output, lint, all" in run.err
     assert run.results is None
+
+
+def test_a_key_written_into_a_sample_is_replaced_by_the_scenarios_and_still_a_finding(tmp_path):
+    page = PAGES / "literal-key.md"
+    run = docs_check("--backend", "local", "-l", "python", "-l", "shell", str(page), results=tmp_path)
+    verdicts = [(s["start"], s["verdict"]) for s in run.results["samples"]]
+    assert verdicts == [(7, "pass"), (20, "pass"), (29, "fail")], run.out[-3000:]
+    for start in (7, 20, 29):
+        rules = [f["rule"] for f in run.sample("literal-key.md", start)["findings"]]
+        assert "credential-in-code" in rules
+    assert "#1 header Authorization" in run.sample("literal-key.md", 29)["reason"]  # the twin: the wrong scheme
+    assert "7c1e94b0a25f4d3e8b6a0f9c2d4e1b37" not in run.out + (tmp_path / "results.json").read_text()
