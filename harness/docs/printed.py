@@ -32,13 +32,40 @@ def as_json(text: str) -> str | None:
     return json.dumps(value) if isinstance(value, (dict, list)) else None
 
 
+LABEL_STARTS = 20  # where an answer printed after a label may start: the first this many [ or {
+
+
+def after_label(text: str) -> tuple[str, str] | None:
+    """``200 OK [217.6]`` or ``Predictions: {'a': 1}``: (the label, the answer as JSON) when the text is not
+    an answer itself but ends with one (JSON or a Python literal) after other text; else None."""
+    stripped = text.strip()
+    if not stripped or stripped[0] in "[{":
+        return None
+    starts = [i for i, ch in enumerate(stripped) if ch in "[{"][:LABEL_STARTS]
+    for i in starts:
+        rest = stripped[i:]
+        try:
+            json.loads(rest)
+            return stripped[:i].strip(), rest
+        except ValueError:
+            converted = as_json(rest)
+            if converted is not None:
+                return stripped[:i].strip(), converted
+    return None
+
+
 def judged(plan: CellPlan, entries: list[dict], run: RunResult, notes: list[str]) -> list[Check]:
     """The cell's checks, the stdout one passed by the answer's named part or by the whole answer."""
     plan = replace(plan, expect=replace(plan.expect, stdout_exact=False))  # a page's sample may re-serialise
     converted = as_json(run.stdout)
+    labelled = after_label(run.stdout) if converted is None else None
+    if labelled:
+        label, converted = labelled
+        notes.append(f"stdout is the answer after a label ({label[:60]!r}): the answer compared")
+    elif converted is not None:
+        notes.append("stdout is a Python literal (print(response.json())): compared as the JSON it stands for")
     if converted is not None:
         run = replace(run, stdout=converted)
-        notes.append("stdout is a Python literal (print(response.json())): compared as the JSON it stands for")
     checks = evaluate(plan, entries, run)
     if plan.expect.stdout_at is None or all(c.ok for c in checks if c.name == "stdout"):
         return checks

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from ..backends import RunResult
 from ..scenario import Body, BodyKind
-from . import detect, notebook, numbers, placeholders, standins
+from . import detect, environment, notebook, numbers, placeholders, standins
 from .classify import code_of
 from .data import CONTRACT, Data, DocLanguage, DocsError
 from .extract import Block
@@ -211,7 +211,8 @@ def prepare(plan, folder: Path, values: dict[str, str], data: Data, notes: list[
     if plan.language.name == "python":
         notebook.python_lines(plan.block.code, notes, plan.block.start)  # the notes on its notebook lines
     notes += write(folder, plan.context or Context(), values, data, shell)
-    return {"BASH_ENV": SCRIPT} if shell else {}
+    own = environment.bind(plan.language.name, plan.block.code, values, notes)  # os.Getenv("ENDPOINT_KEY")
+    return {**own, "BASH_ENV": SCRIPT} if shell else own
 
 
 def tools(plan) -> tuple[str, ...]:

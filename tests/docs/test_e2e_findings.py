@@ -140,3 +140,15 @@ def test_a_key_written_into_a_sample_is_replaced_by_the_scenarios_and_still_a_fi
         assert "credential-in-code" in rules
     assert "#1 header Authorization" in run.sample("literal-key.md", 29)["reason"]  # the twin: the wrong scheme
     assert "7c1e94b0a25f4d3e8b6a0f9c2d4e1b37" not in run.out + (tmp_path / "results.json").read_text()
+
+
+def test_settings_read_from_variables_of_the_pages_own_naming_get_the_scenarios_values(tmp_path):
+    page = PAGES / "own-env-names.md"
+    run = docs_check("--backend", "local", "-l", "python", str(page), results=tmp_path)
+    good, old = run.sample("own-env-names.md", 6), run.sample("own-env-names.md", 21)
+    assert good["verdict"] == "pass", run.out[-3000:]
+    assert "the sample reads ENDPOINT_SCORING_URL from its environment: given the stub's URI" in good["notes"]
+    assert "the sample reads ENDPOINT_API_KEY from its environment: given the scenario's key" in good["notes"]
+    assert any(n.startswith("stdout is the answer after a label ('200')") for n in good["notes"])
+    assert not any(n.startswith("no service address found") for n in good["notes"])
+    assert old["verdict"] == "fail" and old["reason"].startswith("KeyError: 'CFG_VALUE_2'")
