@@ -64,6 +64,7 @@ class StubSetup:
     traffic: dict[str, int] = field(default_factory=dict)
     token_lifetime: float | None = None  # seconds the {token} is valid for (negative: an expired one)
     stand_in: bool = False  # models the stub does not know are served by its stand-in (any well-formed input)
+    any_content_type: bool = False  # TF Serving's routes read any Content-Type as JSON (tensorflow_model_server)
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ EXPECT_KEYS |= {"answer_headers", "gave_up_within"}
 JSON_PATH = re.compile(r"\$(\.[A-Za-z_][\w-]*|\[\d+\])+")
 TLS_LISTENERS = ("unknown-ca",)
 STUB_KEYS = {"auth", "faults", "input", "jobs", "tls_listener", "deployments", "traffic", "token_lifetime"}
-STUB_KEYS |= {"stand_in"}
+STUB_KEYS |= {"stand_in", "any_content_type"}
 DEPLOYMENT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{2,31}")  # Azure's rule for an online deployment's name
 REQUEST_KEYS = {"scheme", "method", "path", "query", "headers", "forbidden_headers", "body", "times"}
 BODY_KEYS = {"json", "json_file", "json_text", "text", "empty", "file", "multipart"}
@@ -316,8 +317,9 @@ def _stub(doc: dict, where: str) -> StubSetup:
         only(doc["jobs"], {"seconds", "fail", "nextId"}, f"{where}: [stub.jobs]")
     if "token_lifetime" in doc and (doc.get("auth") != Auth.TOKEN or not _number(doc["token_lifetime"])):
         raise CatalogError(f'{where}: [stub] token_lifetime is a number of seconds, with auth = "token"')
-    if not isinstance(doc.get("stand_in", False), bool):
-        raise CatalogError(f"{where}: [stub] stand_in is true or false")
+    for flag in ("stand_in", "any_content_type"):
+        if not isinstance(doc.get(flag, False), bool):
+            raise CatalogError(f"{where}: [stub] {flag} is true or false")
     deployments, traffic = _deployments(doc, where)
     return StubSetup(
         auth=Auth(doc.get("auth", "none")),
@@ -329,6 +331,7 @@ def _stub(doc: dict, where: str) -> StubSetup:
         traffic=traffic,
         token_lifetime=float(doc["token_lifetime"]) if "token_lifetime" in doc else None,
         stand_in=doc.get("stand_in", False),
+        any_content_type=doc.get("any_content_type", False),
     )
 
 

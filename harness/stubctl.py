@@ -73,6 +73,8 @@ class StubControl:
             self.set_deployments(plan.service, plan.stub.deployments, plan.stub.traffic)
         if plan.stub.stand_in:
             self.set_stand_in(plan.service, True)
+        if plan.stub.any_content_type:
+            self._call("PUT", f"/services/{plan.service}/content-type", json={"any": True})
 
     def set_stand_in(self, service: str, enabled: bool) -> None:
         """Whether the service serves the models it does not know with the stub's stand-in."""

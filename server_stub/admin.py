@@ -27,6 +27,7 @@ def register(stub: Stub, router: web.UrlDispatcher) -> None:
     router.add_put(svc + "/auth", a.set_auth)
     router.add_put(svc + "/input", a.set_input)
     router.add_put(svc + "/stand-in", a.set_stand_in)
+    router.add_put(svc + "/content-type", a.set_content_type)
     router.add_put(svc + "/upstream", a.set_upstream)
     router.add_post(svc + "/keys/regenerate", a.regenerate_key)
     router.add_post(svc + "/token", a.token)
@@ -115,6 +116,16 @@ class Admin:
         if set(doc) != {"enabled"} or not isinstance(doc["enabled"], bool):
             raise StubError(400, 'send {"enabled": true} or {"enabled": false}')
         self.stub.service(name).stand_in = doc["enabled"]
+        return web.json_response(self.stub.describe(name))
+
+    async def set_content_type(self, request: web.Request) -> web.Response:
+        """``{"any": true}``: TF Serving's routes read any Content-Type as JSON (tensorflow_model_server); false:
+        only JSON's, as KServe (the default)."""
+        name = request.match_info["service"]
+        doc = await admin_json(request)
+        if set(doc) != {"any"} or not isinstance(doc["any"], bool):
+            raise StubError(400, 'send {"any": true} or {"any": false}')
+        self.stub.service(name).any_content_type = doc["any"]
         return web.json_response(self.stub.describe(name))
 
     async def set_upstream(self, request: web.Request) -> web.Response:

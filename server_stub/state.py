@@ -69,6 +69,8 @@ class Service:
     faults: FaultQueue = field(default_factory=FaultQueue)
     input: str = "json"  # one of INPUT_MODES
     stand_in: bool = False  # models the stub does not know are served by the stand-in (dialects/standin.py)
+    # TF Serving: any Content-Type is read as JSON, as tensorflow_model_server does (KServe, the default, refuses)
+    any_content_type: bool = False
     upstream: str | None = None  # gateway: this service's scoring requests go to this real server (forward.py)
     upstream_authorization: str | None = None  # sent upstream as Authorization (a live service's own key)
     upstream_ssl: ssl.SSLContext | None = None  # verifies the upstream: system CAs plus the service's extra ones
@@ -115,6 +117,10 @@ class Stub:
         svc = self.services.get(name)
         return bool(svc and svc.stand_in)
 
+    def any_content_type(self, name: str) -> bool:
+        svc = self.services.get(name)
+        return bool(svc and svc.any_content_type)
+
     def upstream_of(self, name: str) -> str | None:
         """The real server behind a service: its own (admin API), else the stub's ``--upstream``, else none."""
         svc = self.services.get(name)
@@ -129,6 +135,7 @@ class Stub:
             "auth": self.auth_of(name).describe(),
             "input": svc.input if svc else "json",
             "standIn": self.stand_in(name),
+            "anyContentType": self.any_content_type(name),
             "faults": svc.faults.list() if svc else [],
             "upstream": self.upstream_of(name),
         }

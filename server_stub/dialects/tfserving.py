@@ -106,7 +106,9 @@ class TFServing:
     async def predict(self, request: web.Request) -> web.Response:
         model = self._model(request)
         media = request.headers.get("Content-Type")
-        if media is not None and media not in JSON_TYPES:  # KServe compares the whole value; none: parsed as JSON
+        # tensorflow_model_server reads any body as JSON; KServe (the default) only a JSON Content-Type's
+        lenient = self.stub.any_content_type(request.match_info.get("service", DEFAULT_SERVICE))
+        if media is not None and media not in JSON_TYPES and not lenient:  # KServe compares the whole value
             exact = f"Content-Type must be exactly application/json, got {media!r}"
             why = content_type_problem(media, "application/json") or exact
             raise tf_error(415, f"{why}: KServe hands a body of another type (even with a charset) to the model as is")

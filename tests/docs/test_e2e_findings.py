@@ -152,3 +152,12 @@ def test_settings_read_from_variables_of_the_pages_own_naming_get_the_scenarios_
     assert any(n.startswith("stdout is the answer after a label ('200')") for n in good["notes"])
     assert not any(n.startswith("no service address found") for n in good["notes"])
     assert old["verdict"] == "fail" and old["reason"].startswith("KeyError: 'CFG_VALUE_2'")
+
+
+def test_tf_servings_own_server_reads_any_content_type_and_kserves_does_not(tmp_path):
+    page = PAGES / "tfserving-readme.md"
+    run = docs_check("--backend", "local", "-l", "shell", str(page), results=tmp_path)
+    tf, kserve = run.sample("tfserving-readme.md", 7), run.sample("tfserving-readme.md", 15)
+    assert (tf["scenario"], tf["verdict"]) == ("tfserving-model-server", "pass"), run.out[-3000:]
+    assert (kserve["scenario"], kserve["verdict"]) == ("tfserving-no-auth", "fail")
+    assert "415" in kserve["reason"] and "#1 header Content-Type" in kserve["reason"]

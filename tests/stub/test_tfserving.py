@@ -144,6 +144,26 @@ def test_no_content_type_is_parsed_as_json_as_kserve_does(keyed):
     assert resp.status_code == 200
 
 
+@pytest.mark.parametrize(
+    "media", ["application/x-www-form-urlencoded", "text/plain", "application/json; charset=utf-8"]
+)
+def test_a_service_set_to_any_content_type_reads_the_body_as_json_as_tensorflow_model_server(keyed, media):
+    set_any = keyed.admin("PUT", "/services/tf-any/content-type", json={"any": True})
+    assert set_any.status_code == 200 and set_any.json()["anyContentType"] is True
+    resp = post(keyed, "/svc/tf-any" + PREDICT, headers={"Content-Type": media})
+    assert resp.status_code == 200 and len(resp.json()["predictions"]) == len(PAGE_ROWS)
+    assert post(keyed, "/svc/tf-any" + PREDICT, data="{not json", headers={"Content-Type": media}).status_code == 400
+    assert (
+        post(keyed, "/svc/tf-other" + PREDICT, headers={"Content-Type": media}).status_code == 415
+    )  # others: KServe's
+
+
+@pytest.mark.parametrize("doc", [{}, {"any": "yes"}, {"any": True, "more": 1}, []])
+def test_the_content_type_setting_refuses_anything_but_a_boolean(keyed, doc):
+    resp = keyed.admin("PUT", "/services/tf-any/content-type", json=doc)
+    assert resp.status_code == 400 and ("any" in resp.json()["message"] or "JSON object" in resp.json()["message"])
+
+
 # -- per-cell isolation ------------------------------------------------------------------------
 def test_each_cells_requests_are_journaled_under_its_service(keyed):
     post(keyed, "/svc/cell-a" + PREDICT)
