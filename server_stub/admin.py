@@ -109,24 +109,23 @@ class Admin:
         self.stub.service(name).input = doc["mode"]
         return web.json_response(self.stub.describe(name))
 
-    async def set_stand_in(self, request: web.Request) -> web.Response:
-        """``{"enabled": true}``: the service's unknown models are served by the stand-in (dialects/standin.py)."""
+    async def _set_switch(self, request: web.Request, key: str, attribute: str) -> web.Response:
+        """``{key: true|false}`` sets one of the service's switches."""
         name = request.match_info["service"]
         doc = await admin_json(request)
-        if set(doc) != {"enabled"} or not isinstance(doc["enabled"], bool):
-            raise StubError(400, 'send {"enabled": true} or {"enabled": false}')
-        self.stub.service(name).stand_in = doc["enabled"]
+        if set(doc) != {key} or not isinstance(doc[key], bool):
+            raise StubError(400, f'send {{"{key}": true}} or {{"{key}": false}}')
+        setattr(self.stub.service(name), attribute, doc[key])
         return web.json_response(self.stub.describe(name))
+
+    async def set_stand_in(self, request: web.Request) -> web.Response:
+        """``{"enabled": true}``: the service's unknown models are served by the stand-in (dialects/standin.py)."""
+        return await self._set_switch(request, "enabled", "stand_in")
 
     async def set_content_type(self, request: web.Request) -> web.Response:
         """``{"any": true}``: TF Serving's routes read any Content-Type as JSON (tensorflow_model_server); false:
         only JSON's, as KServe (the default)."""
-        name = request.match_info["service"]
-        doc = await admin_json(request)
-        if set(doc) != {"any"} or not isinstance(doc["any"], bool):
-            raise StubError(400, 'send {"any": true} or {"any": false}')
-        self.stub.service(name).any_content_type = doc["any"]
-        return web.json_response(self.stub.describe(name))
+        return await self._set_switch(request, "any", "any_content_type")
 
     async def set_upstream(self, request: web.Request) -> web.Response:
         """``{"url": "https://HOST[:PORT][/PATH]"}``: the service's scoring requests go to that real server (a
