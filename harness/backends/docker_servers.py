@@ -20,6 +20,7 @@ import docker.errors
 import requests
 
 from ..realserver import RealServer, ServerDefinition, ServerUnavailable, start_command
+from .base import BuildError
 from .docker_images import ImageError
 
 KIT = "/srv/kit"  # the kit's layout inside the image (server.Dockerfile)
@@ -62,11 +63,14 @@ def serving(
         container = backend._container(
             image, name, command=argv, environment=env, working_dir=known["server_dir"], init=True
         )
-    except gone as exc:
+    except (*gone, BuildError) as exc:  # BuildError: the run was stopped meanwhile
         raise ServerUnavailable(f"{defn.name}: cannot start its container: {exc}") from None
     try:
         url = f"http://{container.name}:{defn.docker_port}"
-        wait_ready(container, defn, f"http://127.0.0.1:{defn.docker_port}{defn.ready_path}", log_path)
+        try:
+            wait_ready(container, defn, f"http://127.0.0.1:{defn.docker_port}{defn.ready_path}", log_path)
+        except gone as exc:  # removed by another run's clean, or the engine went away, while it started
+            raise ServerUnavailable(f"{defn.name}: its container went away while starting: {exc}") from None
         yield RealServer(defn, model, url, log_path)
     finally:
         with contextlib.suppress(*gone):

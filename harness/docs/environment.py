@@ -21,12 +21,12 @@ CONTRACT_NAMES = {name for names in CONTRACT.values() for name in names}
 @functools.cache
 def _rules() -> tuple[tuple[re.Pattern, ...], frozenset[str], tuple[tuple[str, re.Pattern], ...]]:
     doc = load_toml(PATH)
-    only(doc, {"reads", "languages_left_out", "kinds"}, str(PATH))
+    only(doc, {"reads", "languages_left_out", "kind"}, str(PATH))
     try:
         reads = tuple(re.compile(p) for p in doc["reads"])
-        kinds = tuple((kind, re.compile(p, re.IGNORECASE)) for kind, p in doc["kinds"].items())
-    except re.error as exc:
-        raise DocsError(f"{PATH}: a pattern does not compile: {exc}") from None
+        kinds = tuple((k["kind"], re.compile(k["pattern"], re.IGNORECASE)) for k in doc["kind"])
+    except (re.error, KeyError, TypeError) as exc:
+        raise DocsError(f"{PATH}: a bad read pattern or [[kind]] (kind, pattern): {exc}") from None
     unknown = {k for k, _ in kinds} - {"uri", "key", "deployment"}
     if unknown:
         raise DocsError(f"{PATH}: [kinds] {', '.join(sorted(unknown))}: choose from uri, key, deployment")

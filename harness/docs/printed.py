@@ -27,9 +27,9 @@ def as_json(text: str) -> str | None:
         pass
     try:
         value = ast.literal_eval(text.strip())
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return json.dumps(value) if isinstance(value, (dict, list)) else None
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError, OverflowError):  # {[1]: 2}, {b'x'}
         return None
-    return json.dumps(value) if isinstance(value, (dict, list)) else None
 
 
 LABEL_STARTS = 20  # where an answer printed after a label may start: the first this many [ or {

@@ -109,6 +109,8 @@ def _split(line: str) -> list[str]:
 
 def is_setup(script: str) -> bool:
     """Every command of the script sets the session up, and there is at least one that is not a comment."""
+    if CURL.search(script):  # `PRED=$(curl ...)`, `cat <<EOF | curl -d @-`: a call, never setup
+        return False
     found = [c for c in commands(script) if not c.startswith("#")]
     return bool(found) and all(any(p.search(c) for p in standins.table().setup) for c in found)
 
@@ -308,7 +310,8 @@ cd() {  # a folder the reader has (a cloned repository) and this check does not:
   builtin cd "$@" 2>/dev/null ||
     printf '{"line": "cd %s", "what": "no such folder here: the session stayed in %s"}\\n' "$*" "$PWD" >>"$__log"
 }
-set -ae
+export HOME="$PWD"  # what the page writes to ~ stays in the sample's folder
+set -a  # a failing setup command does not end the session, as in a reader's terminal
 @SETUP@
 set +a
 unset -f cd

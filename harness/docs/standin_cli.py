@@ -13,7 +13,13 @@ from pathlib import Path
 here = Path(__file__).resolve().parent
 table = json.loads((here / "answers.json").read_text(encoding="utf-8"))
 line = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
-answer = next((a for a in table["answers"] if re.search(a["match"], line)), None)
+# What the line asks for: its query or output format first (`--query scoring_uri`, `-o jsonpath='{.status.url}'`),
+# then the line without the names it gives (`-n token-classifier`), so a resource's name decides nothing.
+QUERY = r"(?:--query|--output|-o|--format|--jsonpath)[= ]\s*(\S+)|jsonpath=(\S+)"
+NAMES = r"(?:--name|-n|--namespace|--resource-group|-g|--workspace-name|-w)[= ]\s*\S+"
+asked = " ".join(a or b for a, b in re.findall(QUERY, line))
+rest = re.sub(NAMES, "", line)
+answer = next((a for text in (asked, rest) if text for a in table["answers"] if re.search(a["match"], text)), None)
 if answer is None:
     out, what = "", "a stand-in printed nothing (the real CLI never runs)"
 elif re.search(table["single"], line) or not answer.get("json"):

@@ -94,5 +94,11 @@ def stood_in(folder: Path) -> list[str]:
         lines = (folder / FOLDER / LOG).read_text(encoding="utf-8").splitlines()
     except OSError:
         return []
-    seen = dict.fromkeys(json.loads(ln)["line"] + "\0" + json.loads(ln)["what"] for ln in lines if ln.strip())
-    return [f"`{line}`: {what}" for line, what in (item.split("\0") for item in seen)]
+    entries = []
+    for ln in lines:
+        try:
+            entry = json.loads(ln)
+            entries.append((str(entry["line"]), str(entry["what"])))
+        except (ValueError, KeyError, TypeError):
+            continue  # a line the prelude's cd wrapper could not write as JSON (a folder name with a quote)
+    return [f"`{line}`: {what}" for line, what in dict.fromkeys(entries)]

@@ -25,9 +25,15 @@ def test_the_variables_a_sample_reads(code, names):
 def test_each_name_gets_the_value_of_its_kind_and_a_note():
     values = {"uri": "http://stub/score", "key": "K", "deployment": "green"}
     code = 'os.getenv("A_URL"), os.getenv("A_KEY"), os.getenv("A_DEPLOYMENT"), os.getenv("SCORING_KEY"), os.getenv("X")'
+    code += ', os.getenv("TOKENIZERS_PARALLELISM"), os.getenv("OAUTH_TOKEN_ENDPOINT")'
     notes: list[str] = []
     env = environment.bind("python", code, values, notes)
-    assert env == {"A_URL": "http://stub/score", "A_KEY": "K", "A_DEPLOYMENT": "green"}  # contract and unknown: not
+    assert env == {  # contract names and names that say nothing: not set
+        "A_URL": "http://stub/score",
+        "A_KEY": "K",
+        "A_DEPLOYMENT": "green",
+        "OAUTH_TOKEN_ENDPOINT": "http://stub/score",  # an address, although it names a token
+    }
     assert notes[1] == "the sample reads A_KEY from its environment: given the scenario's key"
     assert environment.bind("python", 'os.getenv("A_KEY")', {"key": ""}, notes) == {"A_KEY": ""}  # no auth
     assert notes[-1] == "the sample reads A_KEY from its environment: given nothing (none)"
@@ -47,6 +53,8 @@ def test_shell_variables_are_the_pages_own_setup():
         ("prediction: 217.68", None),  # no answer printed
         ("x [1, 2] y", None),  # text after it: not an answer at the end
         ("", None),
+        ("result: {[1]: 2}", None),  # literal_eval's TypeError: no answer, no crash
+        ("labels: {b'cat'}", None),
     ],
 )
 def test_an_answer_printed_after_a_label(stdout, found):

@@ -46,6 +46,9 @@ def test_commands_join_continuations_skip_heredocs_and_split_lists():
         ("az ml online-endpoint invoke -n x --request-file r.json\n", False),  # a call, not setup
         ("SCORING_URI=http://x/score SCORING_KEY=k python score.py\n", False),  # runs a program
         ("A=1 B='two words' C=$(kubectl get svc gw -o jsonpath='{.spec.ports[?(@.name==\"http2\")].port}')\n", True),
+        ('PRED=$(curl -s -X POST "$URL" -d @req.json)\n', False),  # an assignment that calls the service
+        ("cat <<EOF | curl -d @- http://localhost:8080/v2/models/m/infer\n{}\nEOF\n", False),
+        ('echo \'{"instances": [[1]]}\' | curl -d @- "$URL" > out.json\n', False),
     ],
 )
 def test_which_blocks_only_set_the_session_up(script, setup):
@@ -130,6 +133,16 @@ def test_standins_print_what_the_page_asks_for_and_log_it(tmp_path):
     assert run_standin(bin_dir, "az", "login") == ""
     notes = standins.stood_in(tmp_path)
     assert len(notes) == 7 and notes[-1] == "`az login`: a stand-in printed nothing (the real CLI never runs)"
+    # A resource's name decides nothing: the query does (`token-classifier` is no token).
+    assert run_standin(bin_dir, "kubectl", "get", "isvc", "token-classifier", "-o", "jsonpath={.status.url}") == (
+        "http://127.0.0.1:8123/svc/x/score\n"
+    )
+    assert run_standin(bin_dir, "az", "ml", "online-endpoint", "show", "-n", "keys-demo", "--query", "scoring_uri") == (
+        "http://127.0.0.1:8123/svc/x/score\n"
+    )
+    with (tmp_path / standins.FOLDER / standins.LOG).open("a") as log:
+        log.write('{"line": "cd C:\\models", "what": broken\n')  # a line the prelude could not write as JSON
+    assert len(standins.stood_in(tmp_path)) == 9
 
 
 def test_each_curl_of_a_block_expects_the_scenarios_requests(loaded):
