@@ -271,7 +271,8 @@ def test_what_is_not_an_address_is_left_alone(data, code):
             "databricks-token",
         ),
         ("curl https://<workspace>/serving-endpoints/e/invocations -d '{}'\n", "databricks-token"),  # no token: fails
-        ("curl -d '{}' localhost:8501/v1/models/m:predict\n", "tfserving-no-auth"),
+        ("curl -d '{}' localhost:8501/v1/models/m:predict\n", "tfserving-model-server"),  # TF Serving's own port
+        ("curl -d '{}' localhost:8080/v1/models/m:predict\n", "tfserving-no-auth"),  # KServe's
         (
             "curl -H 'Host: x' http://${INGRESS_HOST}:${INGRESS_PORT}/v1/models/m:predict -d @in.json\n",
             "tfserving-no-auth",
