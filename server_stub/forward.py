@@ -90,10 +90,12 @@ class Gateway:
     async def handler(self, request: web.Request) -> web.StreamResponse:
         self.authorize(request, self.service(request))
         if self.session is None:
-            connector = aiohttp.TCPConnector(force_close=True)  # as the real server's own connections close
+            # A new connection per request, as the real server closes each one (and a pooled one it closed
+            # would be a false 502); no cookie jar: one client's cookies are never sent with another's request.
             self.session = aiohttp.ClientSession(
-                connector=connector, auto_decompress=False, skip_auto_headers=SKIP_AUTO
-            )
+                connector=aiohttp.TCPConnector(force_close=True), cookie_jar=aiohttp.DummyCookieJar(),
+                auto_decompress=False, skip_auto_headers=SKIP_AUTO,
+            )  # fmt: skip
         url, entry, start = self.target(request), request.get(ENTRY), time.monotonic()
         svc = self.stub.services.get(self.service(request))
         headers = _headers(request.raw_headers, NOT_FORWARDED)

@@ -84,7 +84,7 @@ def running(
     """Run a stub in a background thread: ``with running() as (stub, url): ...``; HTTPS listeners
     (``tls``: ``(port, pem)`` pairs) are in ``stub.tls_listeners``."""
     stub = Stub(config)
-    loop = asyncio.new_event_loop()
+    loop = new_loop()
     started: dict = {}
     ready = threading.Event()
 
@@ -114,6 +114,9 @@ def running(
         loop.close()
 
 
+LOOPS = ("uvloop", "asyncio")  # new_loop's kinds
+
+
 def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(name) or default
 
@@ -140,6 +143,12 @@ def _upstream(value: str) -> str:
     return value.rstrip("/")
 
 
+def _event_loop(value: str) -> str:
+    if value not in LOOPS:
+        raise argparse.ArgumentTypeError(f"expected one of {', '.join(LOOPS)}, got {value!r}")
+    return value
+
+
 def _seconds(value: str) -> float:
     try:
         number = float(value)
@@ -164,6 +173,7 @@ _FLAGS = [
     ("--model", "STUB_MODEL", str, None, "model JSON file (default the diabetes model)"),
     ("--upstream", "STUB_UPSTREAM", _upstream, None, "gateway mode: forward Azure ML routes to this real server"),
     ("--upstream-timeout", "STUB_UPSTREAM_TIMEOUT", _seconds, "30", "gateway: seconds before a 504"),
+    ("--event-loop", "STUB_EVENT_LOOP", _event_loop, "uvloop", "uvloop (asyncio's own if it is missing) or asyncio"),
 ]
 
 
@@ -229,7 +239,19 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError, KeyError) as exc:
         print(f"server_stub: error: {exc}", file=sys.stderr)
         return 2
-    return asyncio.run(_serve(stub, args))
+    with asyncio.Runner(loop_factory=lambda: new_loop(args.event_loop)) as runner:
+        return runner.run(_serve(stub, args))
+
+
+def new_loop(kind: str = "uvloop") -> asyncio.AbstractEventLoop:
+    """uvloop's event loop (libuv) where it is installed, else asyncio's own: the same behaviour, less CPU per
+    request and connection, which the gateway adds to every call to a real server (bench/stub_throughput.py)."""
+    if kind == "uvloop":
+        with contextlib.suppress(ImportError):
+            import uvloop
+
+            return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
 
 
 async def _serve(stub: Stub, args: argparse.Namespace) -> int:

@@ -194,3 +194,34 @@ def test_the_tls_context_asks_for_tls_1_2_or_newer(tmp_path):
     pem = tmp_path / "server.pem"
     trustme.CA().issue_cert("localhost").private_key_and_cert_chain_pem.write_to_path(str(pem))
     assert tls_context(str(pem)).minimum_version == __import__("ssl").TLSVersion.TLSv1_2
+
+
+def test_the_event_loop_is_uvloops_unless_asked_for_asyncio_or_uvloop_is_missing(monkeypatch):
+    import asyncio
+    import os
+
+    import uvloop  # pinned in server_stub/requirements.txt: its absence is a failure here, not a skip
+
+    from server_stub.server import new_loop
+
+    loops = [new_loop(), new_loop("asyncio")]
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # as on a machine without it: import fails
+    loops.append(new_loop())
+    try:
+        assert [isinstance(loop, uvloop.Loop) for loop in loops] == [True, False, False]
+        assert all(isinstance(loop, asyncio.BaseEventLoop) for loop in loops[1:])
+    finally:
+        for loop in loops:
+            loop.close()
+    proc = start("--event-loop", "asyncio")
+    try:
+        url, _ = wait_ready(proc)
+        assert requests.post(url + "/score", json={"data": [[0] * 10]}, timeout=5).status_code == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    bad = subprocess.run(
+        [sys.executable, "-m", "server_stub", "--port", "0"],
+        env={**os.environ, "STUB_EVENT_LOOP": "tokio"}, cwd=ROOT, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "--event-loop: expected one of uvloop, asyncio, got 'tokio'" in bad.stderr

@@ -104,6 +104,16 @@ def test_status_headers_and_body_bytes_are_relayed_verbatim():
     assert entry["body"] == "\x01raw" and entry["response"]["status"] == 418
 
 
+def test_the_upstreams_cookies_go_to_the_client_and_are_never_sent_for_another():
+    # A front end relays Set-Cookie to its client; it keeps no cookie jar of its own that would send one
+    # client's cookie (an affinity cookie, a session) upstream with the next client's request.
+    cookie = ODD.replace(b"Server:", b"Set-Cookie: affinity=one; Path=/\r\nServer:")
+    with raw_upstream(response=cookie) as upstream, gateway(upstream.url.replace("127.0.0.1", "localhost")) as (_, url):
+        first, second = score(url), score(url)
+    assert first.headers["Set-Cookie"] == "affinity=one; Path=/" == second.headers["Set-Cookie"]
+    assert [b"affinity" in forwarded for forwarded in upstream.requests] == [False, False]
+
+
 def test_faults_apply_in_front_of_the_upstream(real):
     with gateway(real.url) as (_, url):
         requests.post(url + "/__admin/services/default/faults", json={"status": 503, "times": 1}, timeout=5)
