@@ -13,7 +13,7 @@ PAGE = "own-models.md"
 
 # (first line of the block's code, scenario, the model the stand-in served, the route the sample called)
 PASSING = [
-    (10, "tfserving-no-auth", "half_plus_three", "/v1/models/half_plus_three:predict"),  # TF Serving, curl
+    (10, "tfserving-model-server", "half_plus_three", "/v1/models/half_plus_three:predict"),  # TF Serving on 8501
     (26, "tfserving-no-auth", "sklearn-iris", "/v1/models/sklearn-iris:predict"),  # KServe v1, requests
     (52, "oip-no-auth", "my-model", "/v2/models/my-model/infer"),  # OIP v2, a two-element FP32 tensor
     (84, "mlflow-dataframe-split", "stand-in", "/invocations"),  # MLflow, two columns of its own

@@ -14,8 +14,8 @@ PAGE = "todays-protocols.md"
 PASSING = [
     (11, "shell", "oip-no-auth", "/v2/models/diabetes-ridge/infer"),  # KServe, curl with a Host header
     (31, "python", "oip-no-auth", "/v2/models/diabetes-ridge/infer"),  # MLServer, requests
-    (53, "shell", "tfserving-no-auth", "/v1/models/diabetes:predict"),  # TF Serving, curl
-    (69, "javascript", "tfserving-no-auth", "/v1/models/diabetes:predict"),  # TF Serving, fetch
+    (53, "shell", "tfserving-model-server", "/v1/models/diabetes:predict"),  # TF Serving on its port 8501, curl
+    (69, "javascript", "tfserving-model-server", "/v1/models/diabetes:predict"),  # TF Serving, fetch
     (84, "shell", "mlflow-dataframe-split", "/invocations"),  # mlflow models serve, curl
     (108, "python", "databricks-token", "/serving-endpoints/"),  # Databricks, a token
     (146, "python", "aml-online-key-deployment", "azureml-model-deployment"),  # online endpoint, blue
@@ -24,7 +24,7 @@ PASSING = [
 # (first line, scenario, the failed checks, words of the service's refusal the reason must carry)
 FAILING = [
     (21, "oip-no-auth", {"service accepted the request"}, "shape [1, 10] does not match its data (20 values)"),
-    (61, "tfserving-no-auth", {"service accepted the request"}, "Missing 'inputs' or 'instances' key"),
+    (61, "tfserving-model-server", {"service accepted the request"}, "Missing 'inputs' or 'instances' key"),
     (92, "mlflow-dataframe-split", {"service accepted the request"}, "exactly one of the input fields"),
     (100, "mlflow-dataframe-split", {"#1 header Content-Type", "service accepted the request"}, "415"),
     (128, "databricks-token", {"#1 header Authorization", "service accepted the request"}, "401"),
