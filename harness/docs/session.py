@@ -56,13 +56,20 @@ def join(blocks: list[Block], language_of) -> list[Block]:
                 raise DocsError(f"{block.hint_where}: scoring-check hint join: no later {lang or '?'} block to join")
             taken.add(nxt)
             other = blocks[nxt]
-            gap = "\n" * (other.start - block.end - 1)
             hints = {k: v for k, v in block.hints.items() if k != "join"} | other.hints
             hints["joined"] = f"{hints.get('joined', _lines(block))} and {_lines(other)}"  # for the report's note
-            block = replace(other, start=block.start, code=block.code + gap + other.code, hints=hints,
+            block = replace(other, start=block.start, code=as_one([block, other]), hints=hints,
                             hint_line=block.hint_line or other.hint_line)  # fmt: skip
         out.append(block)
     return out
+
+
+def as_one(blocks: list[Block]) -> str:
+    """The blocks' code as one program that keeps the page's line numbers: the lines between them blank."""
+    code, end = "", blocks[0].start - 1
+    for block in blocks:
+        code, end = code + "\n" * max(block.start - end - 1, 0) + block.code, block.end
+    return code
 
 
 def commands(script: str) -> list[str]:
@@ -161,10 +168,7 @@ def _fed(plan, setup: list, classify) -> None:
     feeding = [p for p in addressed if used & set(ASSIGNED.findall(p.block.code))]
     if not feeding or not CURL.search(script):
         return
-    code, end = "", setup[0].block.start - 1  # the page's lines kept: the blocks apart by blank lines
-    for block in [*(p.block for p in setup), plan.block]:
-        code, end = code + "\n" * max(block.start - end - 1, 0) + block.code, block.end
-    together = replace(plan.block, start=setup[0].block.start, code=code)
+    together = replace(plan.block, start=setup[0].block.start, code=as_one([*(p.block for p in setup), plan.block]))
     planned = classify(together)
     if planned.runnable:
         where = ", ".join(str(p.block.start) for p in feeding)
