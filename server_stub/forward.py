@@ -20,32 +20,29 @@ or drops the connection is a 502, one that does not answer in
 
 from __future__ import annotations
 
+import asyncio
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from typing import NoReturn
 
-import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict, istr
 
+from . import relay
 from .errors import StubError
 from .inputs import ENTRY
 from .state import Stub
 
 # Hop-by-hop (RFC 9110 section 7.6.1) and framing headers: each connection has its own.
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"}
-NOT_FORWARDED = HOP_BY_HOP | {"host", "content-length", "authorization", "proxy-authorization"}
+NOT_FORWARDED = HOP_BY_HOP | {"host", "content-length", "authorization", "proxy-authorization", "expect"}
 NOT_RELAYED = HOP_BY_HOP | {"content-length"}
-SKIP_AUTO = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")  # aiohttp would add them
 
 
-def _headers(raw: tuple[tuple[bytes, bytes], ...], dropped: set[str]) -> CIMultiDict:
-    out: CIMultiDict = CIMultiDict()
-    for name, value in raw:
-        text = name.decode("latin-1")
-        if text.lower() not in dropped:
-            out.add(istr(text), value.decode("latin-1"))
-    return out
+def _headers(raw: tuple[tuple[bytes, bytes], ...], dropped: set[str]) -> list[tuple[str, str]]:
+    pairs = ((name.decode("latin-1"), value.decode("latin-1")) for name, value in raw)
+    return [(name, value) for name, value in pairs if name.lower() not in dropped]
 
 
 GET_POST = ("GET", "OPTIONS", "POST")
@@ -57,13 +54,8 @@ class Gateway:
 
     def __init__(self, stub: Stub, authorize: Callable[[web.Request, str], None]) -> None:
         self.stub, self.authorize = stub, authorize
-        self.timeout = aiohttp.ClientTimeout(total=stub.config.upstream_timeout)
-        self.session: aiohttp.ClientSession | None = None
-        stub.cleanups.append(self.close)
-
-    async def close(self) -> None:
-        if self.session is not None:
-            await self.session.close()
+        self.timeout = stub.config.upstream_timeout
+        self.default_context = ssl.create_default_context()  # the system CAs
 
     def service(self, request: web.Request) -> str:
         return self.stub.service_at(request.rel_url.raw_path)
@@ -89,38 +81,30 @@ class Gateway:
 
     async def handler(self, request: web.Request) -> web.StreamResponse:
         self.authorize(request, self.service(request))
-        if self.session is None:
-            # A new connection per request, as the real server closes each one (and a pooled one it closed
-            # would be a false 502); no cookie jar: one client's cookies are never sent with another's request.
-            self.session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(force_close=True), cookie_jar=aiohttp.DummyCookieJar(),
-                auto_decompress=False, skip_auto_headers=SKIP_AUTO,
-            )  # fmt: skip
         url, entry, start = self.target(request), request.get(ENTRY), time.monotonic()
         svc = self.stub.services.get(self.service(request))
         headers = _headers(request.raw_headers, NOT_FORWARDED)
         if svc and svc.upstream_authorization:  # a live service's own key, never the client's
-            headers["Authorization"] = svc.upstream_authorization
+            headers.append(("Authorization", svc.upstream_authorization))
         note = {"url": url}
         if entry is not None:
             entry["upstream"] = note
+        body = await request.read()
+        context = svc.upstream_ssl if svc and svc.upstream_ssl else self.default_context
         try:
-            async with self.session.request(
-                request.method, url, headers=headers, data=await request.read(), allow_redirects=False,
-                timeout=self.timeout, ssl=(svc.upstream_ssl if svc and svc.upstream_ssl else True),
-            ) as upstream:  # fmt: skip
-                body = await upstream.read()
+            async with asyncio.timeout(self.timeout):
+                answer = await relay.exchange(request.method, url, headers, body, context)
         except TimeoutError:
-            return self._failed(note, 504, f"did not answer within {self.timeout.total:g} s")
-        except aiohttp.ClientConnectorCertificateError as exc:
-            return self._failed(note, 502, f"presented a certificate that is not trusted ({exc.certificate_error})")
-        except aiohttp.ClientConnectorError as exc:
-            return self._failed(note, 502, f"refused the connection ({exc.os_error.strerror or exc.os_error})")
-        except (aiohttp.ClientError, ConnectionError) as exc:
+            return self._failed(note, 504, f"did not answer within {self.timeout:g} s")
+        except ssl.SSLCertVerificationError as exc:
+            return self._failed(note, 502, f"presented a certificate that is not trusted ({exc.verify_message})")
+        except (relay.Incomplete, ConnectionResetError, BrokenPipeError, ssl.SSLError) as exc:
             return self._failed(note, 502, f"closed the connection without a whole answer ({type(exc).__name__})")
-        note.update(status=upstream.status, seconds=round(time.monotonic() - start, 6))
-        headers = _headers(upstream.raw_headers, NOT_RELAYED)
-        return web.Response(status=upstream.status, reason=upstream.reason, body=body, headers=headers)
+        except OSError as exc:  # refused, unreachable, no such host
+            return self._failed(note, 502, f"refused the connection ({exc.strerror or exc})")
+        note.update(status=answer.status, seconds=round(time.monotonic() - start, 6))
+        relayed = CIMultiDict((istr(k), v) for k, v in answer.headers if k.lower() not in NOT_RELAYED)
+        return web.Response(status=answer.status, reason=answer.reason, body=bytes(answer.body), headers=relayed)
 
     def _failed(self, note: dict, status: int, why: str) -> NoReturn:
         note["error"] = why

@@ -64,6 +64,8 @@ class RawUpstream:
 
     def close(self) -> None:
         self.stopping.set()
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept(); close() alone does not on Linux
         self.sock.close()
         for conn in self.held:
             conn.close()
