@@ -43,8 +43,12 @@ def dockerfile_pins(text: str) -> list[str]:
 
 
 def images_toml_pins(text: str) -> list[str]:
-    tables = tomllib.loads(text).values()
-    return [f"image {v}" for table in tables for v in table.values() if not v.endswith("Dockerfile")]
+    values = [v for table in tomllib.loads(text).values() for v in table.values()]
+    recipes = [v for v in values if isinstance(v, dict)]  # {dockerfile, suite, args}: its Debian release and versions
+    pins = [f"image {v}" for v in values if isinstance(v, str) and not v.endswith("Dockerfile")]
+    pins += [f"debian-suite {r['suite']}" for r in recipes if "suite" in r]
+    versions = [(k, v) for r in recipes for k, v in r.get("args", {}).items() if k.endswith("_VERSION")]
+    return pins + [f"{k.removesuffix('_VERSION').lower().replace('_', '-')} {v}" for k, v in versions]
 
 
 def server_pins(text: str) -> list[str]:

@@ -98,9 +98,11 @@ class Images:
                 f"{name} has no image on the {self.profile} profile (its [docker] base names {', '.join(bases)}: "
                 f"harness/servers/{name}.toml says why)"
             )
-        ref = self.table.get(bases[self.profile], bases[self.profile])
-        base = self._once(ref, lambda: self._resolve(ref))
-        self._once(f"note {ref}", lambda: self._standin_note(f"{name}'s base", ref))
+        entry = bases[self.profile]
+        ref = self.table.get(entry, entry)
+        key = entry if isinstance(ref, dict) else ref  # an entry of its own recipe is named by its key
+        base = self._once(key, lambda: self._resolve(ref, entry))
+        self._once(f"note {key}", lambda: self._standin_note(f"{name}'s base", key))
 
         def build() -> str:
             models = ROOT / "server_stub" / "models"
@@ -124,15 +126,21 @@ class Images:
                 self._done[key] = make()
             return self._done[key]
 
-    def _resolve(self, ref: str) -> str:
+    def _resolve(self, ref: str | dict, name: str = "") -> str:
         if self.profile == "debian":
-            base = self._once("base", self._debian_base)
+            # A Dockerfile on the profile's base, or an entry's own recipe: {dockerfile, suite, args} builds on
+            # the base of another Debian release with build arguments (Python 3.11 on Debian 12 for MLServer).
+            recipe = ref if isinstance(ref, dict) else {"dockerfile": ref}
+            repo, default_suite = self.table["base"].rsplit(":", 1)
+            suite = recipe.get("suite", default_suite)  # the base's Debian release names the images
+            base = self._once(f"base {suite}", lambda: self._debian_base(f"{repo}:{suite}"))
+            stem = name if isinstance(ref, dict) else Path(ref).stem
             # One tag per CA bundle: runs with and without extra CAs do not rebuild each other's images.
-            suite = self.table["base"].rsplit(":", 1)[-1]  # the base's Debian release names the images
-            tag = f"scoring-kit/debian-{Path(ref).stem}:{suite}{self._ca_suffix()}"
+            tag = f"scoring-kit/debian-{stem}:{suite}{self._ca_suffix()}"
             with tempfile.TemporaryDirectory() as ctx:
                 self._ca_context(Path(ctx))
-                self.build(Path(ctx), IMAGES_DIR / ref, tag, {"BASE": base})
+                args = {"BASE": base, **{k: str(v) for k, v in recipe.get("args", {}).items()}}
+                self.build(Path(ctx), IMAGES_DIR / recipe["dockerfile"], tag, args)
             return tag
         image = self._pull(ref)
         if not self.ca_bundle:
@@ -175,8 +183,7 @@ class Images:
         self.log(line)
         return line
 
-    def _debian_base(self) -> str:
-        wanted = self.table["base"]
+    def _debian_base(self, wanted: str) -> str:
         suite = wanted.rsplit(":", 1)[-1]
         for ref in (wanted, f"debian:{suite}", f"debian:{suite}-slim"):
             try:

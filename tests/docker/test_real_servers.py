@@ -62,3 +62,23 @@ def test_killed_while_the_real_server_runs_leaves_nothing(docker_client, tmp_pat
     run.wait_for(has_container(docker_client, run, f"-{AZUREML}-diabetes-"), "the real server's container")
     run.wait_for(lambda: run.printed("python", "built"), "built client")
     kill_and_time(docker_client, run, "real server running")
+
+
+def test_an_entry_of_its_own_recipe_builds_on_another_debian_release_with_its_arguments(docker_client, monkeypatch):
+    """images.toml [debian] python311 (MLServer's base): Debian 12's base and PYTHON_VERSION=3.11, not the
+    profile's Debian 13 python; a plain Dockerfile entry still builds on the profile's own base."""
+    images = Images(docker_client, "debian", None, {MANAGED: "true"}, lambda m: None)
+    built, bases = [], []
+    monkeypatch.setattr(images, "build", lambda ctx, dockerfile, tag, args: built.append((dockerfile.name, tag, args)))
+    monkeypatch.setattr(images, "_debian_base", lambda wanted: bases.append(wanted) or wanted)
+    defn = realserver.load_servers()["mlserver"]
+    server_tag = images.server("mlserver", defn.folder, defn.docker_base)
+    python = images.sdk("python")
+    assert bases == ["scoring-kit/debian-base:bookworm", "scoring-kit/debian-base:trixie"]
+    (f1, tag1, args1), (f2, tag2, args2), (f3, tag3, args3) = built
+    assert (f1, tag1, args1) == (
+        "python.Dockerfile", "scoring-kit/debian-python311:bookworm",
+        {"BASE": "scoring-kit/debian-base:bookworm", "PYTHON_VERSION": "3.11"},
+    )  # fmt: skip
+    assert f2 == "server.Dockerfile" and tag2 == server_tag and args2["BASE"] == tag1
+    assert (tag3, args3) == (python, {"BASE": "scoring-kit/debian-base:trixie"}) and tag3.endswith(":trixie")
