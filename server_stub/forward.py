@@ -21,6 +21,7 @@ or drops the connection is a 502, one that does not answer in
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 import time
 from collections.abc import Awaitable, Callable
@@ -100,7 +101,9 @@ class Gateway:
             return self._failed(note, 502, f"presented a certificate that is not trusted ({exc.verify_message})")
         except (relay.Incomplete, ConnectionResetError, BrokenPipeError, ssl.SSLError) as exc:
             return self._failed(note, 502, f"closed the connection without a whole answer ({type(exc).__name__})")
-        except OSError as exc:  # refused, unreachable, no such host
+        except socket.gaierror as exc:
+            return self._failed(note, 502, f"has a host name that does not resolve ({exc.strerror or exc})")
+        except OSError as exc:  # refused, unreachable
             return self._failed(note, 502, f"refused the connection ({exc.strerror or exc})")
         note.update(status=answer.status, seconds=round(time.monotonic() - start, 6))
         relayed = CIMultiDict((istr(k), v) for k, v in answer.headers if k.lower() not in NOT_RELAYED)

@@ -14,6 +14,7 @@ repeated ones kept) and body bytes come back as received.
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 from urllib.parse import urlsplit
 
@@ -59,6 +60,22 @@ class Answer:
         self.complete = True
 
 
+DNS_SECONDS = 10.0  # how long a host name's address is kept (a container's name, a live service's)
+_addresses: dict[tuple[str, int], tuple[float, tuple]] = {}
+
+
+async def _resolve(host: str, port: int) -> tuple:
+    """The host's first address (an IP literal is taken as it is), kept for DNS_SECONDS."""
+    loop = asyncio.get_running_loop()
+    kept = _addresses.get((host, port))
+    if kept and kept[0] > loop.time():
+        return kept[1]
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)  # socket.gaierror: no such host
+    address = infos[0][4][:2]
+    _addresses[(host, port)] = (loop.time() + DNS_SECONDS, address)
+    return address
+
+
 def _head(method: str, parts, headers: list[tuple[str, str]], length: int) -> bytes:
     host = parts.netloc.rsplit("@", 1)[-1]  # the URL's own authority, port and IPv6 brackets as written
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -75,8 +92,9 @@ async def exchange(
     parts = urlsplit(url)
     tls = parts.scheme == "https"
     port = parts.port or (443 if tls else 80)
+    address = await _resolve(parts.hostname or "", port)
     reader, writer = await asyncio.open_connection(
-        parts.hostname, port, ssl=(context if tls else None), server_hostname=(parts.hostname if tls else None)
+        *address, ssl=(context if tls else None), server_hostname=(parts.hostname if tls else None)
     )
     answer = Answer(method)
     try:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+import requests
 
+import server_stub
 from server_stub import relay
 from tests.stub.upstreams import raw_upstream
 
@@ -69,3 +71,10 @@ def test_the_request_is_sent_as_one_exchange_with_its_headers_and_body_as_given(
 def test_a_head_answer_has_no_body_whatever_its_length_says():
     answer = exchange(HEAD + b"Content-Length: 5\r\n\r\n", method="HEAD", body=b"")
     assert answer.status == 200 and answer.body == b""
+
+
+def test_an_upstream_host_that_does_not_resolve_is_a_502_naming_it():
+    config = server_stub.StubConfig(upstream="http://no-such-host.invalid:5001", auth="none")
+    with server_stub.running(config) as (_, url):
+        resp = requests.post(url + "/score", json={"data": [[1]]}, timeout=30)
+    assert resp.status_code == 502 and "does not resolve" in resp.json()["message"]
