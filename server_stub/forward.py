@@ -99,12 +99,14 @@ class Gateway:
             return self._failed(note, 504, f"did not answer within {self.timeout:g} s")
         except ssl.SSLCertVerificationError as exc:
             return self._failed(note, 502, f"presented a certificate that is not trusted ({exc.verify_message})")
-        except (relay.Incomplete, ConnectionResetError, BrokenPipeError, ssl.SSLError) as exc:
-            return self._failed(note, 502, f"closed the connection without a whole answer ({type(exc).__name__})")
         except socket.gaierror as exc:
             return self._failed(note, 502, f"has a host name that does not resolve ({exc.strerror or exc})")
-        except OSError as exc:  # refused, unreachable
+        except ConnectionRefusedError as exc:
             return self._failed(note, 502, f"refused the connection ({exc.strerror or exc})")
+        except (ConnectionError, ssl.SSLError) as exc:  # relay.Incomplete among them: reset, cut off, not HTTP
+            return self._failed(note, 502, f"closed the connection without a whole answer ({type(exc).__name__})")
+        except OSError as exc:  # no route to the host, the network down
+            return self._failed(note, 502, f"could not be reached ({exc.strerror or exc})")
         note.update(status=answer.status, seconds=round(time.monotonic() - start, 6))
         relayed = CIMultiDict((istr(k), v) for k, v in answer.headers if k.lower() not in NOT_RELAYED)
         return web.Response(status=answer.status, reason=answer.reason, body=bytes(answer.body), headers=relayed)
