@@ -24,6 +24,11 @@ OPTIONAL_KEYS = {"ended", "estimated"}
 
 
 # -- the pins of one file, as "kind value" -------------------------------------
+def version_pin(name: str, value: str) -> str:
+    """A Dockerfile's (or a build recipe's) ``<NAME>_VERSION`` argument as a pin: PYTHON_VERSION=3.11 -> python 3.11."""
+    return f"{name.removesuffix('_VERSION').lower().replace('_', '-')} {value}"
+
+
 def dockerfile_pins(text: str) -> list[str]:
     pins, stages = [], set()
     for line in text.splitlines():
@@ -36,7 +41,7 @@ def dockerfile_pins(text: str) -> list[str]:
             if name == "BASE":
                 pins.append(f"image {value}")
             elif name.endswith("_VERSION"):
-                pins.append(f"{name.removesuffix('_VERSION').lower().replace('_', '-')} {value}")
+                pins.append(version_pin(name, value))
             elif name.endswith("_SUITE"):
                 pins.append(f"debian-suite {value}")
     return pins
@@ -47,8 +52,7 @@ def images_toml_pins(text: str) -> list[str]:
     recipes = [v for v in values if isinstance(v, dict)]  # {dockerfile, suite, args}: its Debian release and versions
     pins = [f"image {v}" for v in values if isinstance(v, str) and not v.endswith("Dockerfile")]
     pins += [f"debian-suite {r['suite']}" for r in recipes if "suite" in r]
-    versions = [(k, v) for r in recipes for k, v in r.get("args", {}).items() if k.endswith("_VERSION")]
-    return pins + [f"{k.removesuffix('_VERSION').lower().replace('_', '-')} {v}" for k, v in versions]
+    return pins + [version_pin(k, v) for r in recipes for k, v in r.get("args", {}).items() if k.endswith("_VERSION")]
 
 
 def server_pins(text: str) -> list[str]:
